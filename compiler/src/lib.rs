@@ -1,0 +1,158 @@
+//! Compiles WebAssembly modules to native ELF objects with Cranelift.
+//!
+//! The entry points are [`inspect`], which validates a module and lists its imports and
+//! exports, and [`compile`], which produces an object file containing the native code,
+//! the module descriptor the runtime instantiates from (see `wasi_aot_abi::descriptor`),
+//! and, for executables, a `main` that hands control to the runtime.
+
+mod error;
+
+pub use error::CompileError;
+pub use wasi_aot_abi::BoundsChecks;
+
+/// Cranelift optimisation level (`-O`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OptLevel {
+    /// `-O0`: no optimisation.
+    None,
+    /// `-O1`: optimise for speed.
+    Speed,
+    /// `-O2`: optimise for speed and size.
+    SpeedAndSize,
+}
+
+/// What kind of object to produce.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ObjectKind {
+    /// An executable's object: defines `main` and embeds this serialised
+    /// `wasi_aot_abi::exec_config::ExecConfig`.
+    Executable {
+        /// The encoded capabilities.
+        exec_config: Vec<u8>,
+    },
+    /// A relocatable object exporting only the module descriptor (for embedding and the
+    /// spec runner).
+    Library,
+}
+
+/// Options for [`compile`].
+#[derive(Clone, Debug)]
+pub struct CompileOptions {
+    /// How memory accesses are bounds-checked.
+    pub bounds_checks: BoundsChecks,
+    /// Optimisation level.
+    pub opt_level: OptLevel,
+    /// What to produce.
+    pub kind: ObjectKind,
+    /// Symbol of the module descriptor (default `wasi_aot_abi::descriptor::DESCRIPTOR_SYMBOL`).
+    pub descriptor_symbol: String,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        CompileOptions {
+            bounds_checks: BoundsChecks::Guard,
+            opt_level: OptLevel::Speed,
+            kind: ObjectKind::Library,
+            descriptor_symbol: wasi_aot_abi::descriptor::DESCRIPTOR_SYMBOL.to_string(),
+        }
+    }
+}
+
+/// How a function import is bound in the object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImportBinding {
+    /// Call this C symbol (a runtime WASI function or a `--link`ed host function).
+    Symbol(String),
+    /// Build a stub that traps with "call to an unresolved import".
+    TrapStub,
+    /// Left for the embedder to supply at instantiation.
+    Dynamic,
+}
+
+/// A value type as seen in import and export signatures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValType {
+    /// `i32`
+    I32,
+    /// `i64`
+    I64,
+    /// `f32`
+    F32,
+    /// `f64`
+    F64,
+    /// `v128`
+    V128,
+    /// `funcref`
+    FuncRef,
+    /// `externref`
+    ExternRef,
+}
+
+/// What an import or export is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EntityKind {
+    /// A function with this signature.
+    Func {
+        /// Parameter types.
+        params: Vec<ValType>,
+        /// Result types.
+        results: Vec<ValType>,
+    },
+    /// A table.
+    Table,
+    /// A memory.
+    Memory,
+    /// A global.
+    Global,
+}
+
+/// One import of a module.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportInfo {
+    /// Module name.
+    pub module: String,
+    /// Field name.
+    pub name: String,
+    /// What is imported.
+    pub kind: EntityKind,
+}
+
+/// One export of a module.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportInfo {
+    /// Export name.
+    pub name: String,
+    /// What is exported.
+    pub kind: EntityKind,
+}
+
+/// The interface of a validated module.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ModuleInfo {
+    /// Imports in module order.
+    pub imports: Vec<ImportInfo>,
+    /// Exports in module order.
+    pub exports: Vec<ExportInfo>,
+}
+
+/// Turns the input file's bytes into a binary module: `.wat` text is parsed, binary
+/// modules pass through.
+pub fn read_input(bytes: &[u8]) -> Result<Vec<u8>, CompileError> {
+    todo!()
+}
+
+/// Validates `wasm` and describes its imports and exports.
+pub fn inspect(wasm: &[u8]) -> Result<ModuleInfo, CompileError> {
+    todo!()
+}
+
+/// Compiles a validated-or-not module into an ELF object. `bind` chooses, for each
+/// function import, how the object binds it.
+pub fn compile(
+    wasm: &[u8],
+    options: &CompileOptions,
+    bind: &dyn Fn(&ImportInfo) -> ImportBinding,
+) -> Result<Vec<u8>, CompileError> {
+    todo!()
+}

@@ -1,0 +1,1 @@
+//! The wasi-aot runtime.
