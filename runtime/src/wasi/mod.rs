@@ -1,0 +1,4 @@
+//! WASI preview1 host functions.
+
+/// Per-instance WASI state.
+pub struct WasiCtx {}
