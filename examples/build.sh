@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Rebuilds the committed example modules from their sources. Needs Debian's clang, lld,
+# wasi-libc and libclang-rt-14-dev-wasm32, wabt's wat2wasm, and rustup.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+clang --target=wasm32-wasi --sysroot=/usr -O2 -Wl,--strip-debug -o c/wordfreq.wasm c/wordfreq.c
+
+rustup target add wasm32-wasip1
+rustc --target wasm32-wasip1 -O -C strip=debuginfo -o rust/dirstat.wasm rust/dirstat.rs
+
+wat2wasm -o demo.wasm demo.wat
