@@ -105,6 +105,8 @@ pub struct ModuleDescriptor {
     pub imports: Slice<ImportDesc>,
     /// Defined functions (function index minus imported functions).
     pub functions: Slice<FunctionDesc>,
+    /// Generated stubs for unresolved imports (for trap lookup only).
+    pub stubs: Slice<FunctionDesc>,
     /// Defined memories.
     pub memories: Slice<LimitsDesc>,
     /// Defined tables.

@@ -12,7 +12,7 @@ pub enum CompileError {
         /// What is wrong.
         message: String,
         /// Byte offset in the binary module.
-        offset: usize,
+        offset: u64,
     },
     /// The module uses something this compiler does not support.
     #[error("unsupported: {0}")]

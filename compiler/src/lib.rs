@@ -5,7 +5,15 @@
 //! the module descriptor the runtime instantiates from (see `wasi_aot_abi::descriptor`),
 //! and, for executables, a `main` that hands control to the runtime.
 
+mod compile;
+mod emit;
+mod environ;
 mod error;
+mod info;
+mod isa;
+mod module_env;
+mod trampolines;
+mod translate;
 
 pub use error::CompileError;
 pub use wasi_aot_abi::BoundsChecks;
@@ -139,12 +147,18 @@ pub struct ModuleInfo {
 /// Turns the input file's bytes into a binary module: `.wat` text is parsed, binary
 /// modules pass through.
 pub fn read_input(bytes: &[u8]) -> Result<Vec<u8>, CompileError> {
-    todo!()
+    if bytes.starts_with(b"\0asm") {
+        return Ok(bytes.to_vec());
+    }
+    wat::parse_bytes(bytes)
+        .map(|wasm| wasm.into_owned())
+        .map_err(|e| CompileError::Wat(e.to_string()))
 }
 
 /// Validates `wasm` and describes its imports and exports.
 pub fn inspect(wasm: &[u8]) -> Result<ModuleInfo, CompileError> {
-    todo!()
+    compile::validate(wasm)?;
+    Ok(info::module_info(&module_env::ModuleEnv::parse(wasm)?))
 }
 
 /// Compiles a validated-or-not module into an ELF object. `bind` chooses, for each
@@ -154,5 +168,5 @@ pub fn compile(
     options: &CompileOptions,
     bind: &dyn Fn(&ImportInfo) -> ImportBinding,
 ) -> Result<Vec<u8>, CompileError> {
-    todo!()
+    compile::compile(wasm, options, bind)
 }

@@ -1,0 +1,288 @@
+//! The compilation pipeline: validate, parse, declare every symbol, translate and
+//! compile defined functions in parallel, then emit helpers and the descriptor in a
+//! deterministic order.
+
+use std::collections::HashSet;
+
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::ir::{SourceLoc, UserFuncName};
+use cranelift_codegen::Context;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_module::{default_libcall_names, Linkage, Module, ModuleReloc};
+use cranelift_object::{ObjectBuilder, ObjectModule};
+use rayon::prelude::*;
+use wasi_aot_abi::builtins;
+use wasi_aot_abi::descriptor::{TrapRecord, EXEC_CONFIG_SYMBOL};
+use wasi_aot_abi::vmctx::VMOffsets;
+use wasmparser::{TypeRef, Validator, WasmFeatures};
+
+use crate::emit::{define_bytes, define_descriptor, DescriptorInputs};
+use crate::environ::{builtin_signature, trap_from_code, wasm_signature, Callee, ModuleTranslation};
+use crate::module_env::ModuleEnv;
+use crate::translate::FuncTranslator;
+use crate::trampolines;
+use crate::{CompileError, CompileOptions, ImportBinding, ImportInfo, ObjectKind};
+
+/// The WebAssembly features this compiler accepts.
+pub fn features() -> WasmFeatures {
+    WasmFeatures::WASM2
+}
+
+/// Validates `wasm`, reporting the first error with its byte offset.
+pub fn validate(wasm: &[u8]) -> Result<(), CompileError> {
+    Validator::new_with_features(features())
+        .validate_all(wasm)
+        .map(|_| ())
+        .map_err(|e| CompileError::Invalid {
+            message: e.message().to_string(),
+            offset: e.offset(),
+        })
+}
+
+/// A defined function after code generation.
+struct CompiledFunction {
+    bytes: Vec<u8>,
+    alignment: u64,
+    relocs: Vec<ModuleReloc>,
+    traps: Vec<TrapRecord>,
+}
+
+/// Pairs each trap site with the wasm offset of the instruction that produced it.
+pub(crate) fn trap_records(code: &cranelift_codegen::CompiledCode, fallback_offset: u32) -> Vec<TrapRecord> {
+    let srclocs = code.buffer.get_srclocs_sorted();
+    let mut records: Vec<TrapRecord> = code
+        .buffer
+        .traps()
+        .iter()
+        .filter_map(|t| {
+            let trap = trap_from_code(t.code)?;
+            let wasm_offset = srclocs
+                .iter()
+                .find(|s| s.start <= t.offset && t.offset < s.end)
+                .map(|s| s.loc)
+                .filter(|loc| !loc.is_default())
+                .map_or(fallback_offset, SourceLoc::bits);
+            Some(TrapRecord {
+                code_offset: t.offset,
+                wasm_offset,
+                trap: trap as u8,
+                _pad: [0; 3],
+            })
+        })
+        .collect();
+    records.sort_by_key(|r| r.code_offset);
+    records
+}
+
+fn object_err(e: cranelift_module::ModuleError) -> CompileError {
+    CompileError::Object(e.to_string())
+}
+
+/// Compiles a module to an ELF object (see [`crate::compile`]).
+pub fn compile(
+    wasm: &[u8],
+    options: &CompileOptions,
+    bind: &dyn Fn(&ImportInfo) -> ImportBinding,
+) -> Result<Vec<u8>, CompileError> {
+    validate(wasm)?;
+    let env = ModuleEnv::parse(wasm)?;
+    let isa = crate::isa::target_isa(options.opt_level)?;
+    let call_conv = isa.default_call_conv();
+    let builder = ObjectBuilder::new(isa.clone(), "wasm", default_libcall_names())
+        .map_err(object_err)?;
+    let mut module = ObjectModule::new(builder);
+
+    // Builtins and, for executables, the runtime entry point are imported symbols.
+    let mut builtin_ids = Vec::new();
+    for builtin in builtins::ALL {
+        let id = module
+            .declare_function(builtin.symbol, Linkage::Import, &builtin_signature(builtin, call_conv))
+            .map_err(object_err)?;
+        builtin_ids.push((builtin.symbol, id));
+    }
+
+    // Imports: bound by symbol, to a trap stub, or left dynamic.
+    let mut callees = Vec::with_capacity(env.funcs.len());
+    let mut import_code = Vec::with_capacity(env.imports.len());
+    let mut stubs = Vec::new();
+    let mut local_ids = HashSet::new();
+    for import in &env.imports {
+        let (TypeRef::Func(type_index) | TypeRef::FuncExact(type_index)) = import.ty else {
+            import_code.push(None);
+            continue;
+        };
+        let ty = &env.types[type_index as usize];
+        let info = crate::info::import_info(import, ty);
+        let sig = wasm_signature(ty, call_conv);
+        let code = match bind(&info) {
+            ImportBinding::Symbol(symbol) => Some(
+                module
+                    .declare_function(&symbol, Linkage::Import, &sig)
+                    .map_err(|e| {
+                        CompileError::Object(format!(
+                            "import {}.{} as symbol {symbol}: {e}",
+                            import.module, import.name
+                        ))
+                    })?,
+            ),
+            ImportBinding::TrapStub => {
+                let name = format!("{}.{} (unresolved import)", import.module, import.name);
+                let id = module
+                    .declare_anonymous_function(&sig)
+                    .map_err(object_err)?;
+                local_ids.insert(id);
+                stubs.push((id, type_index, name));
+                Some(id)
+            }
+            ImportBinding::Dynamic => None,
+        };
+        callees.push(code.map_or(Callee::Dynamic, Callee::Direct));
+        import_code.push(code);
+    }
+
+    // Defined functions are local symbols named after the name section.
+    let mut names = Vec::new();
+    let mut defined_ids = Vec::new();
+    // Names declared later must not be taken by wasm functions.
+    let mut taken: HashSet<String> = [
+        "main",
+        builtins::MAIN_SYMBOL,
+        EXEC_CONFIG_SYMBOL,
+        options.descriptor_symbol.as_str(),
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    for index in env.num_imported_funcs..env.funcs.len() as u32 {
+        let mut name = env.func_name(index);
+        if !taken.insert(name.clone()) || module.get_name(&name).is_some() {
+            name = format!("{name}.{index}");
+            taken.insert(name.clone());
+        }
+        let sig = wasm_signature(env.func_type(index), call_conv);
+        let id = module
+            .declare_function(&name, Linkage::Local, &sig)
+            .map_err(object_err)?;
+        local_ids.insert(id);
+        callees.push(Callee::Direct(id));
+        defined_ids.push(id);
+        names.push(name);
+    }
+
+    let translation = ModuleTranslation {
+        env: &env,
+        offsets: VMOffsets::new(env.vm_counts()),
+        bounds_checks: options.bounds_checks,
+        callees,
+        builtins: builtin_ids,
+        call_conv,
+        frontend_config: isa.frontend_config(),
+        local_ids,
+    };
+
+    let compiled: Vec<CompiledFunction> = (0..env.bodies.len())
+        .into_par_iter()
+        .map_init(
+            || (Context::new(), FunctionBuilderContext::new()),
+            |(ctx, fctx), i| {
+                let index = env.num_imported_funcs + i as u32;
+                let id = defined_ids[i];
+                ctx.clear();
+                ctx.func.name = UserFuncName::user(0, id.as_u32());
+                FuncTranslator::translate(
+                    &translation,
+                    FunctionBuilder::new(&mut ctx.func, fctx),
+                    index,
+                    &env.bodies[i],
+                )?;
+                ctx.compile(&*isa, &mut ControlPlane::default())
+                    .map_err(|e| CompileError::Codegen {
+                        function: names[i].clone(),
+                        message: format!("{:?}", e.inner),
+                    })?;
+                let code = ctx.compiled_code().expect("just compiled");
+                Ok(CompiledFunction {
+                    bytes: code.code_buffer().to_vec(),
+                    alignment: u64::from(code.buffer.alignment),
+                    relocs: code
+                        .buffer
+                        .relocs()
+                        .iter()
+                        .map(|r| ModuleReloc::from_mach_reloc(r, &ctx.func, id))
+                        .collect(),
+                    traps: trap_records(code, env.bodies[i].range().start as u32),
+                })
+            },
+        )
+        .collect::<Result<_, CompileError>>()?;
+
+    let mut functions = Vec::with_capacity(compiled.len());
+    for (f, id) in compiled.into_iter().zip(&defined_ids) {
+        module
+            .define_function_bytes(*id, f.alignment, &f.bytes, &f.relocs)
+            .map_err(object_err)?;
+        functions.push((*id, f.bytes.len(), f.traps));
+    }
+
+    let mut ctx = Context::new();
+    let mut fctx = FunctionBuilderContext::new();
+    let mut stub_descs = Vec::new();
+    for (id, type_index, name) in stubs {
+        let (len, traps) = trampolines::define_unresolved_import_stub(
+            &mut module,
+            &mut ctx,
+            &mut fctx,
+            id,
+            &env.types[type_index as usize],
+        )?;
+        stub_descs.push((id, len, name, traps));
+    }
+    let mut trampoline_ids = Vec::with_capacity(env.types.len());
+    for ty in &env.types {
+        let id = module
+            .declare_anonymous_function(&trampolines::trampoline_signature(call_conv))
+            .map_err(object_err)?;
+        trampolines::define_trampoline(&mut module, &mut ctx, &mut fctx, id, ty)?;
+        trampoline_ids.push(id);
+    }
+
+    let inputs = DescriptorInputs {
+        functions: &functions,
+        names: &names,
+        stubs: &stub_descs,
+        import_code: &import_code,
+        trampolines: &trampoline_ids,
+        bounds_checks: options.bounds_checks as u32,
+    };
+    let descriptor = define_descriptor(&mut module, &options.descriptor_symbol, &env, &inputs)?;
+
+    if let ObjectKind::Executable { exec_config } = &options.kind {
+        let config = define_bytes(&mut module, EXEC_CONFIG_SYMBOL, exec_config)?;
+        let runtime_main = module
+            .declare_function(
+                builtins::MAIN_SYMBOL,
+                Linkage::Import,
+                &trampolines::runtime_main_signature(call_conv),
+            )
+            .map_err(object_err)?;
+        let main = module
+            .declare_function("main", Linkage::Export, &trampolines::main_signature(call_conv))
+            .map_err(object_err)?;
+        trampolines::define_main(
+            &mut module,
+            &mut ctx,
+            &mut fctx,
+            main,
+            runtime_main,
+            descriptor,
+            config,
+            exec_config.len(),
+        )?;
+    }
+
+    module
+        .finish()
+        .emit()
+        .map_err(|e| CompileError::Object(e.to_string()))
+}
+

@@ -1,0 +1,56 @@
+//! Bounds checks for linear-memory accesses.
+//!
+//! Changes here decide whether guest code can touch host memory: review them twice.
+//!
+//! - Guard mode: every memory reserves 4 GiB plus `GUARD_REGION_BYTES` of address space
+//!   with only the accessible pages mapped, so `base + zext(index) + offset + size` stays
+//!   inside the reservation whenever `offset + size <= GUARD_REGION_BYTES`; such accesses
+//!   need no compare and a fault is turned into a trap by the runtime. Larger static
+//!   offsets fall back to an explicit check.
+//! - Explicit mode: `zext(index) + offset + size` is computed in 64 bits (it cannot
+//!   overflow) and compared with the current length before the access.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{types, InstBuilder, Value};
+use wasi_aot_abi::trap::Trap;
+use wasi_aot_abi::vmctx::MEMORY_LENGTH;
+use wasi_aot_abi::{BoundsChecks, GUARD_REGION_BYTES};
+
+use super::{trusted_flags, FuncTranslator};
+
+impl FuncTranslator<'_, '_> {
+    /// The native address of a `size`-byte access at wasm address `index + offset` in
+    /// `memory`, as a base value and an immediate offset, after any needed check.
+    pub(crate) fn heap_address(
+        &mut self,
+        memory: u32,
+        index: Value,
+        offset: u64,
+        size: u32,
+    ) -> (Value, i32) {
+        let (def, base) = self.memories[memory as usize];
+        let index = self.builder.ins().uextend(types::I64, index);
+        let end = offset + u64::from(size);
+        let needs_check = match self.module.bounds_checks {
+            BoundsChecks::Guard => end > GUARD_REGION_BYTES,
+            BoundsChecks::Explicit => true,
+        };
+        if needs_check {
+            let length = self
+                .builder
+                .ins()
+                .load(types::I64, trusted_flags(), def, MEMORY_LENGTH as i32);
+            let access_end = self.builder.ins().iadd_imm_s(index, end as i64);
+            let out_of_bounds =
+                self.builder
+                    .ins()
+                    .icmp(IntCC::UnsignedGreaterThan, access_end, length);
+            self.trap_if(out_of_bounds, Trap::MemoryOutOfBounds);
+        }
+        let addr = self.builder.ins().iadd(base, index);
+        match i32::try_from(offset) {
+            Ok(imm) => (addr, imm),
+            Err(_) => (self.builder.ins().iadd_imm_s(addr, offset as i64), 0),
+        }
+    }
+}
