@@ -1,0 +1,137 @@
+;; Bulk memory and table operations: overlapping memory.copy both ways, memory.fill,
+;; memory.init from a passive segment, data.drop then a zero-length init, zero-length
+;; operations at the end of memory, memory.grow, and table.get/set/grow/fill/copy/init
+;; with elem.drop.
+(module
+  ;; ---- printing helpers (the same in every golden module that prints values) ----
+  ;; Memory: 0 iovec, 8 nwritten, 16..47 digit buffer, 48 hex digits, 64 ": 0x",
+  ;; 68 "\n", labels from 0x100 in 32-byte slots (NUL-terminated).
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 48) "0123456789abcdef: 0x\n")
+  (func $print (param $ptr i32) (param $len i32)
+    (i32.store (i32.const 0) (local.get $ptr))
+    (i32.store (i32.const 4) (local.get $len))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func $puts (param $ptr i32)
+    (local $end i32)
+    (local.set $end (local.get $ptr))
+    (block $done
+      (loop $scan
+        (br_if $done (i32.eqz (i32.load8_u (local.get $end))))
+        (local.set $end (i32.add (local.get $end) (i32.const 1)))
+        (br $scan)))
+    (call $print (local.get $ptr) (i32.sub (local.get $end) (local.get $ptr))))
+  ;; prints `$digits` hex digits of `$v`
+  (func $hex (param $v i64) (param $digits i32)
+    (local $i i32)
+    (local.set $i (local.get $digits))
+    (loop $next
+      (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+      (i32.store8 offset=16 (local.get $i)
+        (i32.load8_u offset=48 (i32.wrap_i64 (i64.and (local.get $v) (i64.const 15)))))
+      (local.set $v (i64.shr_u (local.get $v) (i64.const 4)))
+      (br_if $next (local.get $i)))
+    (call $print (i32.const 16) (local.get $digits)))
+  ;; prints "LABEL: 0xXXXXXXXX\n"
+  (func $check32 (param $label i32) (param $v i32)
+    (call $puts (local.get $label))
+    (call $print (i32.const 64) (i32.const 4))
+    (call $hex (i64.extend_i32_u (local.get $v)) (i32.const 8))
+    (call $print (i32.const 68) (i32.const 1)))
+  ;; prints "LABEL: 0xXXXXXXXXXXXXXXXX\n"
+  (func $check64 (param $label i32) (param $v i64)
+    (call $puts (local.get $label))
+    (call $print (i32.const 64) (i32.const 4))
+    (call $hex (local.get $v) (i32.const 16))
+    (call $print (i32.const 68) (i32.const 1)))
+  ;; identity functions that keep operands out of the constant folder
+  (func $i32 (param i32) (result i32) (local.get 0))
+  (func $i64 (param i64) (result i64) (local.get 0))
+  (func $f32 (param f32) (result f32) (local.get 0))
+  (func $f64 (param f64) (result f64) (local.get 0))
+  ;; ---- end of printing helpers ----
+
+  ;; prints "LABEL: [LEN bytes at PTR]\n"
+  (func $show (param $label i32) (param $ptr i32) (param $len i32)
+    (call $puts (local.get $label))
+    (call $print (i32.const 0xe0) (i32.const 3))
+    (call $print (local.get $ptr) (local.get $len))
+    (call $print (i32.const 0xe3) (i32.const 2)))
+  (data (i32.const 0xe0) ": []\n")
+
+  (data (i32.const 0x1000) "abcdefgh")
+  (data (i32.const 0x1010) "abcdefgh")
+  (data (i32.const 0x1020) "........")
+  (data (i32.const 0x1030) "........")
+  (data $passive "hello, world")
+
+  (type $get (func (result i32)))
+  (table $t 2 funcref)
+  (func $one (type $get) (i32.const 1))
+  (func $two (type $get) (i32.const 2))
+  (func $three (type $get) (i32.const 3))
+  (elem $fns func $one $two $three)
+  (elem declare func $three)
+
+  (data (i32.const 0x100) "memory.copy forward overlap")
+  (data (i32.const 0x120) "memory.copy backward overlap")
+  (data (i32.const 0x140) "memory.fill")
+  (data (i32.const 0x160) "memory.init src 7 len 5")
+  (data (i32.const 0x180) "init dropped, len 0")
+  (data (i32.const 0x1a0) "len 0 at the end of memory")
+  (data (i32.const 0x1c0) "memory.size")
+  (data (i32.const 0x1e0) "memory.grow 2")
+  (data (i32.const 0x200) "memory.size after grow")
+  (data (i32.const 0x220) "fill at the end after grow")
+  (data (i32.const 0x240) "table.size")
+  (data (i32.const 0x260) "table.get 0 is null")
+  (data (i32.const 0x280) "table.grow 3")
+  (data (i32.const 0x2a0) "table.init, call 0 1 2")
+  (data (i32.const 0x2c0) "table.set, copy, call 3 4")
+  (data (i32.const 0x2e0) "table.fill 4 1, call 4")
+  (data (i32.const 0x300) "table.init dropped, len 0")
+
+  (func (export "_start")
+    (memory.copy (i32.const 0x1002) (i32.const 0x1000) (call $i32 (i32.const 6)))
+    (call $show (i32.const 0x100) (i32.const 0x1000) (i32.const 8))
+    (memory.copy (i32.const 0x1010) (i32.const 0x1012) (call $i32 (i32.const 6)))
+    (call $show (i32.const 0x120) (i32.const 0x1010) (i32.const 8))
+    (memory.fill (i32.const 0x1020) (i32.const 0x78) (call $i32 (i32.const 5)))
+    (call $show (i32.const 0x140) (i32.const 0x1020) (i32.const 8))
+    (memory.init $passive (i32.const 0x1030) (i32.const 7) (call $i32 (i32.const 5)))
+    (call $show (i32.const 0x160) (i32.const 0x1030) (i32.const 8))
+    (data.drop $passive)
+    (memory.init $passive (i32.const 0x1030) (i32.const 0) (call $i32 (i32.const 0)))
+    (call $check32 (i32.const 0x180) (i32.const 1))
+    (memory.copy (i32.const 0x10000) (i32.const 0x10000) (call $i32 (i32.const 0)))
+    (memory.fill (i32.const 0x10000) (i32.const 0) (call $i32 (i32.const 0)))
+    (call $check32 (i32.const 0x1a0) (i32.const 1))
+    (call $check32 (i32.const 0x1c0) (memory.size))
+    (call $check32 (i32.const 0x1e0) (memory.grow (call $i32 (i32.const 2))))
+    (call $check32 (i32.const 0x200) (memory.size))
+    (memory.fill (i32.const 0x2fffc) (i32.const 0x7a) (call $i32 (i32.const 4)))
+    (call $show (i32.const 0x220) (i32.const 0x2fffc) (i32.const 4))
+
+    (call $check32 (i32.const 0x240) (table.size $t))
+    (call $check32 (i32.const 0x260) (ref.is_null (table.get $t (call $i32 (i32.const 0)))))
+    (call $check32 (i32.const 0x280) (table.grow $t (ref.null func) (call $i32 (i32.const 3))))
+    (table.init $t $fns (i32.const 0) (i32.const 0) (call $i32 (i32.const 3)))
+    (call $check32 (i32.const 0x2a0)
+      (i32.or
+        (i32.or
+          (call_indirect $t (type $get) (i32.const 0))
+          (i32.shl (call_indirect $t (type $get) (i32.const 1)) (i32.const 4)))
+        (i32.shl (call_indirect $t (type $get) (i32.const 2)) (i32.const 8))))
+    (table.set $t (i32.const 4) (ref.func $three))
+    (table.copy $t $t (i32.const 3) (i32.const 0) (call $i32 (i32.const 1)))
+    (call $check32 (i32.const 0x2c0)
+      (i32.or
+        (call_indirect $t (type $get) (i32.const 3))
+        (i32.shl (call_indirect $t (type $get) (i32.const 4)) (i32.const 4))))
+    (table.fill $t (i32.const 4) (table.get $t (i32.const 1)) (call $i32 (i32.const 1)))
+    (call $check32 (i32.const 0x2e0) (call_indirect $t (type $get) (i32.const 4)))
+    (elem.drop $fns)
+    (table.init $t $fns (i32.const 0) (i32.const 0) (call $i32 (i32.const 0)))
+    (call $check32 (i32.const 0x300) (table.size $t)))
+)

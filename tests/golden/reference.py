@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Checks the golden cases' expectations against an independent runtime (wasmtime from
+PyPI: `pip install wasmtime`), so that expected outputs come from WebAssembly and WASI
+semantics rather than from wasi-aot. Not part of `cargo test`; run it after adding or
+changing cases:
+
+    python3 tests/golden/reference.py [SUBSTRING...]
+
+For each case that runs (not `build_error`, not `run`-only details) it compares the exit
+status, stdout, stdout_contains, the trap reason (from wasmtime's trap code; wasmtime has one code
+for both "undefined element" and "out of bounds table access"), the function the trap
+happened in, and the expected files. Cases with `link` (C host functions) cannot run here and are listed
+as "not checkable". Exits non-zero if any checkable case disagrees.
+"""
+import os
+import shutil
+import sys
+import tempfile
+import tomllib
+
+import wasmtime
+
+GOLDEN = os.path.dirname(os.path.abspath(__file__))
+
+
+def run_case(group_dir, case, work):
+    for spec in case.get("dirs", []):
+        host = spec.split("::")[0]
+        shutil.copytree(os.path.join(group_dir, host), os.path.join(work, host))
+    if "wat" in case:
+        wasm = wasmtime.wat2wasm(case["wat"])
+    else:
+        with open(os.path.join(group_dir, case["module"]), "rb") as f:
+            data = f.read()
+        wasm = data if data.startswith(b"\0asm") else wasmtime.wat2wasm(data.decode())
+    engine = wasmtime.Engine()
+    store = wasmtime.Store(engine)
+    config = wasmtime.WasiConfig()
+    config.argv = ["prog", *case.get("args", [])]
+    env = [kv.split("=", 1) for kv in case.get("env", [])]
+    if case.get("inherit_env"):
+        env = [kv.split("=", 1) for kv in sorted(case.get("host_env", []))] + env
+    config.env = env
+    for spec in case.get("dirs", []):
+        host, guest = spec.split("::")
+        config.preopen_dir(os.path.join(work, host), guest)
+    stdin = os.path.join(work, ".stdin")
+    with open(stdin, "w") as f:
+        f.write(case.get("stdin", ""))
+    config.stdin_file = stdin
+    config.stdout_file = os.path.join(work, ".stdout")
+    config.stderr_file = os.path.join(work, ".stderr")
+    store.set_wasi(config)
+    linker = wasmtime.Linker(engine)
+    linker.define_wasi()
+    status, trap, frame = 0, None, None
+    try:
+        module = wasmtime.Module(engine, wasm)
+        if case.get("flags", []) == ["--unknown-imports", "trap"]:
+            for imp in module.imports:
+                if imp.module != "wasi_snapshot_preview1":
+                    linker.define_func(imp.module, imp.name, imp.type, unresolved)
+        instance = linker.instantiate(store, module)
+        instance.exports(store)["_start"](store)
+    except wasmtime.ExitTrap as e:
+        status = e.code
+    except wasmtime.Trap as e:
+        code = e.trap_code
+        status, trap = 134, TRAP_REASONS.get(code, [e.message.splitlines()[-1]]) if code else [e.message]
+        frame = e.frames[0].func_name if e.frames else None
+    except wasmtime.WasmtimeError as e:
+        # Instantiation traps (segments that do not fit) arrive as errors.
+        status, trap = 134, [str(e).splitlines()[-1]]
+    with open(os.path.join(work, ".stdout")) as f:
+        stdout = f.read()
+    return status, trap, frame, stdout
+
+
+# The spec's trap reasons for wasmtime's trap codes; wasmtime has one code for both
+# table traps.
+TRAP_REASONS = {
+    wasmtime.TrapCode.STACK_OVERFLOW: ["call stack exhausted"],
+    wasmtime.TrapCode.MEMORY_OUT_OF_BOUNDS: ["out of bounds memory access"],
+    wasmtime.TrapCode.TABLE_OUT_OF_BOUNDS: ["undefined element", "out of bounds table access"],
+    wasmtime.TrapCode.INDIRECT_CALL_TO_NULL: ["uninitialized element"],
+    wasmtime.TrapCode.BAD_SIGNATURE: ["indirect call type mismatch"],
+    wasmtime.TrapCode.INTEGER_OVERFLOW: ["integer overflow"],
+    wasmtime.TrapCode.INTEGER_DIVISION_BY_ZERO: ["integer divide by zero"],
+    wasmtime.TrapCode.BAD_CONVERSION_TO_INTEGER: ["invalid conversion to integer"],
+    wasmtime.TrapCode.UNREACHABLE: ["unreachable"],
+}
+
+
+def unresolved(*_args):
+    raise wasmtime.Trap("call to an unresolved import")
+
+
+def check(group_dir, case, work):
+    status, trap, frame, stdout = run_case(group_dir, case, work)
+    problems = []
+    want_status = case.get("status", 134 if "trap" in case else 0)
+    if status != want_status:
+        problems.append(f"status {status} (trap {trap!r}), expected {want_status}")
+    if "trap" in case and (trap is None or not any(case["trap"] in t for t in trap)):
+        problems.append(f"trap {trap!r}, expected {case['trap']!r}")
+    if "trap_function" in case and frame != case["trap_function"]:
+        problems.append(f"trapped in {frame!r}, expected {case['trap_function']!r}")
+    if "stdout" in case or not case.get("stdout_contains"):
+        if stdout != case.get("stdout", ""):
+            problems.append(f"stdout {stdout!r}, expected {case.get('stdout', '')!r}")
+    for want in case.get("stdout_contains", []):
+        if want not in stdout:
+            problems.append(f"stdout {stdout!r} lacks {want!r}")
+    for path, want in case.get("files", {}).items():
+        with open(os.path.join(work, path)) as f:
+            got = f.read()
+        if got != want:
+            problems.append(f"{path}: {got!r}, expected {want!r}")
+    return problems
+
+
+def main():
+    filters = sys.argv[1:]
+    failed = passed = 0
+    for group in sorted(os.listdir(GOLDEN)):
+        path = os.path.join(GOLDEN, group, "cases.toml")
+        if not os.path.isfile(path):
+            continue
+        with open(path, "rb") as f:
+            cases = tomllib.load(f)["case"]
+        for case in cases:
+            name = f"{group}/{case['name']}"
+            if filters and not any(s in name for s in filters):
+                continue
+            if "build_error" in case:
+                continue
+            if case.get("link"):
+                print(f"not checkable {name} (C host functions)")
+                continue
+            with tempfile.TemporaryDirectory() as work:
+                problems = check(os.path.join(GOLDEN, group), case, work)
+            if problems:
+                failed += 1
+                print(f"DIFF {name}: " + "; ".join(problems))
+            else:
+                passed += 1
+                print(f"same {name}")
+    print(f"{passed} agree, {failed} disagree")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
