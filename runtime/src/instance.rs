@@ -1,4 +1,614 @@
-//! Instances: a vmctx plus the memories, tables and host state it points to.
+//! Instances: a vmctx (laid out by `wasi_aot_abi::vmctx::VMOffsets`) plus the memories,
+//! tables, globals and host state it points to, created from a module descriptor.
+
+use std::alloc::Layout;
+use std::ptr::NonNull;
+
+use wasi_aot_abi::descriptor::{extern_kind, segment_mode, ModuleDescriptor};
+use wasi_aot_abi::trap::Trap;
+use wasi_aot_abi::vmctx::{
+    VMFuncRef, VMGlobal, VMMemoryDefinition, VMOffsets, VMTableDefinition, INSTANCE, STACK_LIMIT,
+};
+use wasi_aot_abi::{BoundsChecks, DEFAULT_MAX_WASM_STACK, WASM_PAGE_SIZE};
+
+use crate::constexpr::{evaluate, RawValue};
+use crate::memory::Memory;
+use crate::signatures;
+use crate::traps::{call_guarded, TrapInfo, Unwind};
+use crate::wasi::WasiCtx;
+
+/// Something an instance exports and another imports.
+#[derive(Clone, Copy, Debug)]
+pub enum Extern {
+    /// A function (for host functions, `vmctx` null means "the caller's").
+    Func(VMFuncRef),
+    /// Memory `index` of `instance`.
+    Memory {
+        /// The owning instance.
+        instance: *mut Instance,
+        /// Memory index in the owner.
+        index: u32,
+    },
+    /// Table `index` of `instance`.
+    Table {
+        /// The owning instance.
+        instance: *mut Instance,
+        /// Table index in the owner.
+        index: u32,
+    },
+    /// A global's storage.
+    Global(*mut VMGlobal),
+}
+
+/// Why instantiation failed.
+#[derive(Debug)]
+pub enum InstantiateError {
+    /// An import is missing or has the wrong type.
+    Link(String),
+    /// A segment did not fit or the start function trapped.
+    Trap(Unwind),
+    /// The host could not provide a resource (address space, a preopen, ...).
+    Resource(String),
+}
+
+impl std::fmt::Display for InstantiateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InstantiateError::Link(m) | InstantiateError::Resource(m) => f.write_str(m),
+            InstantiateError::Trap(Unwind::Trap(t)) => write!(f, "{t}"),
+            InstantiateError::Trap(Unwind::Exit(code)) => write!(f, "exited with status {code}"),
+        }
+    }
+}
+
+/// A defined table's elements.
+struct Table {
+    elements: Vec<usize>,
+    max: u64,
+}
+
+/// An instantiated module.
+pub struct Instance {
+    descriptor: &'static ModuleDescriptor,
+    offsets: VMOffsets,
+    vmctx: NonNull<u8>,
+    layout: Layout,
+    memories: Vec<Memory>,
+    tables: Vec<Table>,
+    /// Owner of every memory and table index (imported ones belong to other instances).
+    memory_owners: Vec<(*mut Instance, u32)>,
+    table_owners: Vec<(*mut Instance, u32)>,
+    dropped_data: Vec<bool>,
+    dropped_elems: Vec<bool>,
+    wasi: Option<WasiCtx>,
+    max_wasm_stack: u64,
+}
+
+fn link_error(msg: String) -> InstantiateError {
+    InstantiateError::Link(msg)
+}
+
+fn segment_trap(trap: Trap) -> InstantiateError {
+    InstantiateError::Trap(Unwind::Trap(TrapInfo::runtime(trap)))
+}
+
+impl Instance {
+    /// The function imports an executable binds at link time (`static_code`), each
+    /// called with the importing instance's vmctx.
+    pub fn static_imports(descriptor: &'static ModuleDescriptor) -> Result<Vec<Extern>, String> {
+        // SAFETY: descriptor arrays live as long as the descriptor.
+        let imports = unsafe { descriptor.imports.as_slice() };
+        imports
+            .iter()
+            .map(|import| {
+                // SAFETY: as above.
+                let name = unsafe {
+                    format!(
+                        "{}.{}",
+                        String::from_utf8_lossy(import.module.as_slice()),
+                        String::from_utf8_lossy(import.name.as_slice())
+                    )
+                };
+                if import.kind != extern_kind::FUNC || import.static_code.is_null() {
+                    return Err(format!("import {name} is not bound in this executable"));
+                }
+                Ok(Extern::Func(VMFuncRef {
+                    code: import.static_code,
+                    vmctx: std::ptr::null_mut(),
+                    type_id: signatures::canonical_id(descriptor, import.type_index),
+                }))
+            })
+            .collect()
+    }
+
+    /// Instantiates `descriptor` with one `Extern` per import, runs its start function,
+    /// and returns the instance (boxed: its address is stored in its vmctx).
+    pub fn new(
+        descriptor: &'static ModuleDescriptor,
+        imports: &[Extern],
+        wasi: Option<WasiCtx>,
+    ) -> Result<Box<Instance>, InstantiateError> {
+        if descriptor.abi_version != wasi_aot_abi::descriptor::ABI_VERSION {
+            return Err(link_error(
+                "module was compiled for another runtime version".into(),
+            ));
+        }
+        crate::code_registry::register(descriptor);
+        let offsets = VMOffsets::new(descriptor.counts);
+        let layout = Layout::from_size_align(offsets.size() as usize, 16)
+            .map_err(|e| InstantiateError::Resource(e.to_string()))?;
+        // SAFETY: the layout has a nonzero size (the header).
+        let vmctx = NonNull::new(unsafe { std::alloc::alloc_zeroed(layout) })
+            .ok_or_else(|| InstantiateError::Resource("out of memory for an instance".into()))?;
+        let mut instance = Box::new(Instance {
+            descriptor,
+            offsets,
+            vmctx,
+            layout,
+            memories: Vec::new(),
+            tables: Vec::new(),
+            memory_owners: Vec::new(),
+            table_owners: Vec::new(),
+            dropped_data: Vec::new(),
+            dropped_elems: Vec::new(),
+            wasi,
+            max_wasm_stack: DEFAULT_MAX_WASM_STACK,
+        });
+        let this: *mut Instance = &mut *instance;
+        // SAFETY: INSTANCE is inside the header.
+        unsafe { instance.field::<*mut Instance>(INSTANCE).write(this) };
+        instance.initialize(imports)?;
+        Ok(instance)
+    }
+
+    /// Pointer to the vmctx field at `offset`.
+    ///
+    /// # Safety
+    /// `offset` must be a field of type `T` in this vmctx's layout.
+    unsafe fn field<T>(&self, offset: u32) -> *mut T {
+        // SAFETY: guaranteed by the caller.
+        unsafe { self.vmctx.as_ptr().add(offset as usize).cast() }
+    }
+
+    /// The vmctx pointer generated code receives.
+    pub fn vmctx(&self) -> *mut u8 {
+        self.vmctx.as_ptr()
+    }
+
+    /// Sets how much native stack wasm code may use.
+    pub fn set_max_wasm_stack(&mut self, bytes: u64) {
+        self.max_wasm_stack = bytes;
+    }
+
+    fn initialize(&mut self, imports: &[Extern]) -> Result<(), InstantiateError> {
+        let d = self.descriptor;
+        // SAFETY (whole function): descriptor arrays live as long as the descriptor, and
+        // every vmctx offset comes from `self.offsets` for this descriptor's counts.
+        let import_descs = unsafe { d.imports.as_slice() };
+        if import_descs.len() != imports.len() {
+            return Err(link_error(format!(
+                "{} imports given for {} declared",
+                imports.len(),
+                import_descs.len()
+            )));
+        }
+        let bounds_checks = BoundsChecks::from_u32(d.bounds_checks)
+            .ok_or_else(|| link_error("unknown bounds-check mode".into()))?;
+
+        for t in 0..d.counts.types {
+            let id = signatures::canonical_id(d, t);
+            unsafe { self.field::<u32>(self.offsets.type_id(t)).write(id as u32) };
+        }
+
+        // Imports, in order; each kind fills its own index space.
+        let (mut funcs, mut memories, mut tables, mut globals) = (0u32, 0u32, 0u32, 0u32);
+        for (desc, ext) in import_descs.iter().zip(imports) {
+            let name = unsafe {
+                format!(
+                    "{}.{}",
+                    String::from_utf8_lossy(desc.module.as_slice()),
+                    String::from_utf8_lossy(desc.name.as_slice())
+                )
+            };
+            match (desc.kind, ext) {
+                (extern_kind::FUNC, Extern::Func(f)) => {
+                    let expected = signatures::canonical_id(d, desc.type_index);
+                    if f.type_id != expected {
+                        return Err(link_error(format!("incompatible import type for {name}")));
+                    }
+                    let mut f = *f;
+                    if f.vmctx.is_null() {
+                        f.vmctx = self.vmctx();
+                    }
+                    unsafe { self.field::<VMFuncRef>(self.offsets.funcref(funcs)).write(f) };
+                    funcs += 1;
+                }
+                (extern_kind::MEMORY, Extern::Memory { instance, index }) => {
+                    // SAFETY: exporters outlive importers (documented embedding rule).
+                    let owner = unsafe { &mut **instance };
+                    let def = owner.memory_definition(*index);
+                    let (owner_ptr, defined) = owner.memory_owners[*index as usize];
+                    let owner_memory = unsafe { &(&(*owner_ptr).memories)[defined as usize] };
+                    let size_pages = unsafe { (*def).length } / WASM_PAGE_SIZE;
+                    let max = owner_memory.max_pages();
+                    let too_small = size_pages < desc.min;
+                    let max_mismatch = desc.has_max != 0 && max > desc.max;
+                    if too_small || max_mismatch {
+                        return Err(link_error(format!("incompatible import type for {name}")));
+                    }
+                    if bounds_checks == BoundsChecks::Guard && !owner_memory.has_guard_region() {
+                        return Err(link_error(format!(
+                            "memory {name} has no guard region but this module relies on one"
+                        )));
+                    }
+                    unsafe { self.field::<*mut VMMemoryDefinition>(self.offsets.memory_pointer(memories)).write(def) };
+                    self.memory_owners.push((owner_ptr, defined));
+                    memories += 1;
+                }
+                (extern_kind::TABLE, Extern::Table { instance, index }) => {
+                    let owner = unsafe { &mut **instance };
+                    let def = owner.table_definition(*index);
+                    let (owner_ptr, defined) = owner.table_owners[*index as usize];
+                    let owner_table = unsafe { &(&(*owner_ptr).tables)[defined as usize] };
+                    let elem_type = unsafe { (*owner_ptr).table_elem_type(defined) };
+                    let size = unsafe { (*def).length };
+                    let incompatible = size < desc.min
+                        || (desc.has_max != 0 && owner_table.max > desc.max)
+                        || elem_type != desc.val_type;
+                    if incompatible {
+                        return Err(link_error(format!("incompatible import type for {name}")));
+                    }
+                    unsafe { self.field::<*mut VMTableDefinition>(self.offsets.table_pointer(tables)).write(def) };
+                    self.table_owners.push((owner_ptr, defined));
+                    tables += 1;
+                }
+                (extern_kind::GLOBAL, Extern::Global(g)) => {
+                    unsafe { self.field::<*mut VMGlobal>(self.offsets.global_pointer(globals)).write(*g) };
+                    globals += 1;
+                }
+                _ => return Err(link_error(format!("incompatible import type for {name}"))),
+            }
+        }
+
+        // Defined memories.
+        let this: *mut Instance = self;
+        for (i, m) in unsafe { d.memories.as_slice() }.iter().enumerate() {
+            let index = d.counts.imported_memories + i as u32;
+            let max = (m.has_max != 0).then_some(m.max);
+            let memory = Memory::new(m.min, max, bounds_checks)
+                .map_err(|e| InstantiateError::Resource(e.0))?;
+            unsafe {
+                let def = self.field::<VMMemoryDefinition>(self.offsets.defined_memory(index));
+                def.write(memory.definition(m.min));
+                self.field::<*mut VMMemoryDefinition>(self.offsets.memory_pointer(index)).write(def);
+            }
+            self.memories.push(memory);
+            self.memory_owners.push((this, i as u32));
+        }
+
+        // Defined functions' funcrefs.
+        for (i, f) in unsafe { d.functions.as_slice() }.iter().enumerate() {
+            let index = d.counts.imported_funcs + i as u32;
+            let funcref = VMFuncRef {
+                code: f.code,
+                vmctx: self.vmctx(),
+                type_id: signatures::canonical_id(d, f.type_index),
+            };
+            unsafe { self.field::<VMFuncRef>(self.offsets.funcref(index)).write(funcref) };
+        }
+
+        // Defined globals, in order (an initialiser may read earlier globals).
+        for (i, g) in unsafe { d.globals.as_slice() }.iter().enumerate() {
+            let index = d.counts.imported_globals + i as u32;
+            let value = self.eval(unsafe { g.init.as_slice() })?;
+            unsafe {
+                let storage = self.field::<VMGlobal>(self.offsets.defined_global(index));
+                storage.write(VMGlobal {
+                    bytes: value.to_le_bytes(),
+                });
+                self.field::<*mut VMGlobal>(self.offsets.global_pointer(index)).write(storage);
+            }
+        }
+
+        // Defined tables.
+        for (i, t) in unsafe { d.tables.as_slice() }.iter().enumerate() {
+            let index = d.counts.imported_tables + i as u32;
+            let init = unsafe { t.init.as_slice() };
+            let fill = if init.is_empty() { 0 } else { self.eval(init)? as usize };
+            let max = if t.limits.has_max != 0 { t.limits.max } else { u64::from(u32::MAX) };
+            let mut elements = vec![fill; t.limits.min as usize];
+            unsafe {
+                let def = self.field::<VMTableDefinition>(self.offsets.defined_table(index));
+                def.write(VMTableDefinition {
+                    base: elements.as_mut_ptr(),
+                    length: t.limits.min,
+                });
+                self.field::<*mut VMTableDefinition>(self.offsets.table_pointer(index)).write(def);
+            }
+            self.tables.push(Table { elements, max });
+            self.table_owners.push((this, i as u32));
+        }
+
+        let data = unsafe { d.data_segments.as_slice() };
+        let elems = unsafe { d.elem_segments.as_slice() };
+        self.dropped_data = vec![false; data.len()];
+        self.dropped_elems = vec![false; elems.len()];
+
+        // Element segments, then data segments, in order; a failure keeps what was
+        // written before it (as the spec requires).
+        for (i, e) in elems.iter().enumerate() {
+            match e.mode {
+                segment_mode::ACTIVE => {
+                    let offset = self.eval(unsafe { e.offset.as_slice() })? as u32;
+                    if self.table_init(e.table, i as u32, offset, 0, e.count) {
+                        return Err(segment_trap(Trap::TableOutOfBounds));
+                    }
+                    self.dropped_elems[i] = true;
+                }
+                segment_mode::DECLARED => self.dropped_elems[i] = true,
+                _ => {}
+            }
+        }
+        for (i, s) in data.iter().enumerate() {
+            if s.mode == segment_mode::ACTIVE {
+                let offset = self.eval(unsafe { s.offset.as_slice() })? as u32;
+                if self.memory_init(s.memory, i as u32, u64::from(offset), 0, s.bytes.len as u32) {
+                    return Err(segment_trap(Trap::MemoryOutOfBounds));
+                }
+                self.dropped_data[i] = true;
+            }
+        }
+
+        if d.start_func != u32::MAX {
+            self.call_function(d.start_func, &mut [])
+                .map_err(InstantiateError::Trap)?;
+        }
+        Ok(())
+    }
+
+    fn eval(&self, expr: &[u8]) -> Result<RawValue, InstantiateError> {
+        evaluate(
+            expr,
+            |g| {
+                // SAFETY: global pointers of earlier globals are already filled in.
+                unsafe {
+                    let ptr = *self.field::<*mut VMGlobal>(self.offsets.global_pointer(g));
+                    RawValue::from_le_bytes((*ptr).bytes)
+                }
+            },
+            |f| self.vmctx() as usize + self.offsets.funcref(f) as usize,
+        )
+        .ok_or_else(|| link_error("malformed constant expression in the descriptor".into()))
+    }
+
+    /// The definition of memory `index` (imported or defined).
+    pub fn memory_definition(&self, index: u32) -> *mut VMMemoryDefinition {
+        // SAFETY: memory pointers are filled in for every index during instantiation.
+        unsafe { *self.field::<*mut VMMemoryDefinition>(self.offsets.memory_pointer(index)) }
+    }
+
+    /// The definition of table `index` (imported or defined).
+    pub fn table_definition(&self, index: u32) -> *mut VMTableDefinition {
+        // SAFETY: as for memories.
+        unsafe { *self.field::<*mut VMTableDefinition>(self.offsets.table_pointer(index)) }
+    }
+
+    fn table_elem_type(&self, defined: u32) -> u8 {
+        // SAFETY: descriptor arrays live as long as the descriptor.
+        unsafe { self.descriptor.tables.as_slice()[defined as usize].elem_type as u8 }
+    }
+
+    /// Memory `index` as a byte slice of its current size.
+    ///
+    /// # Safety
+    /// No wasm code of this instance may run while the slice is alive.
+    pub unsafe fn memory_slice<'a>(&self, index: u32) -> &'a mut [u8] {
+        let def = self.memory_definition(index);
+        // SAFETY: base..base+length is committed memory owned by the memory's owner.
+        unsafe { std::slice::from_raw_parts_mut((*def).base, (*def).length as usize) }
+    }
+
+    /// Grows memory `index` by `delta` pages; the old size in pages, or `None`.
+    pub fn memory_grow(&mut self, index: u32, delta: u64) -> Option<u64> {
+        let (owner, defined) = self.memory_owners[index as usize];
+        let def = self.memory_definition(index);
+        // SAFETY: the owner outlives this instance; `def` is its definition.
+        unsafe { (&(*owner).memories)[defined as usize].grow(&mut *def, delta) }
+    }
+
+    /// Copies `len` bytes of data segment `segment` from `src` to `dst` in `memory`;
+    /// returns `true` (trap) if either range is out of bounds.
+    pub fn memory_init(&mut self, memory: u32, segment: u32, dst: u64, src: u32, len: u32) -> bool {
+        // SAFETY: descriptor arrays live as long as the descriptor.
+        let bytes = unsafe { self.descriptor.data_segments.as_slice()[segment as usize].bytes.as_slice() };
+        let bytes: &[u8] = if self.dropped_data[segment as usize] { &[] } else { bytes };
+        // SAFETY: no wasm code runs while a builtin executes this copy.
+        let mem = unsafe { self.memory_slice(memory) };
+        let src_end = u64::from(src) + u64::from(len);
+        let dst_end = dst + u64::from(len);
+        if src_end > bytes.len() as u64 || dst_end > mem.len() as u64 {
+            return true;
+        }
+        mem[dst as usize..dst_end as usize].copy_from_slice(&bytes[src as usize..src_end as usize]);
+        false
+    }
+
+    /// Drops data segment `segment`.
+    pub fn data_drop(&mut self, segment: u32) {
+        self.dropped_data[segment as usize] = true;
+    }
+
+    /// Drops element segment `segment`.
+    pub fn elem_drop(&mut self, segment: u32) {
+        self.dropped_elems[segment as usize] = true;
+    }
+
+    /// The elements of table `index` (imported or defined).
+    pub fn table_elements<'a>(&self, index: u32) -> &'a mut [usize] {
+        let def = self.table_definition(index);
+        // SAFETY: base..base+length is the owner's element vector.
+        unsafe { std::slice::from_raw_parts_mut((*def).base, (*def).length as usize) }
+    }
+
+    /// Grows table `index` by `delta` elements set to `init`; the old size, or `None`.
+    pub fn table_grow(&mut self, index: u32, init: usize, delta: u32) -> Option<u32> {
+        let (owner, defined) = self.table_owners[index as usize];
+        let def = self.table_definition(index);
+        // SAFETY: the owner outlives this instance; `def` is its table's definition.
+        unsafe {
+            let table = &mut (&mut (*owner).tables)[defined as usize];
+            let old = table.elements.len() as u64;
+            let new = old.checked_add(u64::from(delta)).filter(|n| *n <= table.max)?;
+            table.elements.resize(new as usize, init);
+            (*def).base = table.elements.as_mut_ptr();
+            (*def).length = new;
+            Some(old as u32)
+        }
+    }
+
+    /// Writes `len` items of element segment `segment` starting at `src` into `table` at
+    /// `dst`; returns `true` (trap) if either range is out of bounds.
+    pub fn table_init(&mut self, table: u32, segment: u32, dst: u32, src: u32, len: u32) -> bool {
+        // SAFETY: descriptor arrays live as long as the descriptor.
+        let seg = unsafe { &self.descriptor.elem_segments.as_slice()[segment as usize] };
+        let count = if self.dropped_elems[segment as usize] { 0 } else { seg.count };
+        let elements = self.table_elements(table);
+        let src_end = u64::from(src) + u64::from(len);
+        let dst_end = u64::from(dst) + u64::from(len);
+        if src_end > u64::from(count) || dst_end > elements.len() as u64 {
+            return true;
+        }
+        // SAFETY: as above.
+        let mut items = unsafe { seg.items.as_slice() };
+        for i in 0..src_end as u32 {
+            let (value, rest) = split_expression(items);
+            items = rest;
+            if i >= src {
+                let value = match self.eval(value) {
+                    Ok(v) => v as usize,
+                    Err(_) => return true,
+                };
+                elements[(dst + i - src) as usize] = value;
+            }
+        }
+        false
+    }
+
+    /// Calls function `index` with `values` holding the arguments (and receiving the
+    /// results), one 16-byte slot each.
+    pub fn call_function(&mut self, index: u32, values: &mut [u128]) -> Result<(), Unwind> {
+        let funcref = self.funcref(index);
+        let type_index = self.function_type_index(index);
+        self.call_funcref(&funcref, type_index, values)
+    }
+
+    /// Calls `funcref`, whose type is this module's type `type_index`.
+    pub fn call_funcref(
+        &mut self,
+        funcref: &VMFuncRef,
+        type_index: u32,
+        values: &mut [u128],
+    ) -> Result<(), Unwind> {
+        // SAFETY: descriptor arrays live as long as the descriptor.
+        let ty = unsafe { &self.descriptor.types.as_slice()[type_index as usize] };
+        assert!(values.len() as u64 >= ty.params.len.max(ty.results.len));
+        if !crate::traps::in_wasm() {
+            let here = &ty as *const _ as u64;
+            let limit = here.saturating_sub(self.max_wasm_stack);
+            // SAFETY: STACK_LIMIT is in the header.
+            unsafe { self.field::<u64>(STACK_LIMIT).write(limit) };
+        }
+        // SAFETY: the trampoline matches the type; `values` is large enough (checked).
+        unsafe {
+            call_guarded(
+                ty.array_trampoline,
+                funcref.code,
+                funcref.vmctx,
+                values.as_mut_ptr(),
+            )
+        }
+    }
+
+    /// The funcref of function `index`.
+    pub fn funcref(&self, index: u32) -> VMFuncRef {
+        // SAFETY: funcrefs are filled for every function index.
+        unsafe { *self.field::<VMFuncRef>(self.offsets.funcref(index)) }
+    }
+
+    /// The type index of function `index`.
+    pub fn function_type_index(&self, index: u32) -> u32 {
+        let d = self.descriptor;
+        // SAFETY: descriptor arrays live as long as the descriptor.
+        unsafe {
+            if index < d.counts.imported_funcs {
+                d.imports
+                    .as_slice()
+                    .iter()
+                    .filter(|i| i.kind == extern_kind::FUNC)
+                    .nth(index as usize)
+                    .map(|i| i.type_index)
+                    .expect("validated function index")
+            } else {
+                d.functions.as_slice()[(index - d.counts.imported_funcs) as usize].type_index
+            }
+        }
+    }
+
+    /// Looks up an export: its kind and index.
+    pub fn export(&self, name: &str) -> Option<(u8, u32)> {
+        // SAFETY: descriptor arrays live as long as the descriptor.
+        unsafe {
+            self.descriptor
+                .exports
+                .as_slice()
+                .iter()
+                .find(|e| e.name.as_slice() == name.as_bytes())
+                .map(|e| (e.kind as u8, e.index))
+        }
+    }
+
+    /// Whether function `index` has type `[] -> []`.
+    pub fn is_nullary(&self, index: u32) -> bool {
+        let t = self.function_type_index(index);
+        // SAFETY: descriptor arrays live as long as the descriptor.
+        let ty = unsafe { &self.descriptor.types.as_slice()[t as usize] };
+        ty.params.len == 0 && ty.results.len == 0
+    }
+
+    /// The instance's WASI state, if it has one.
+    pub fn wasi_mut(&mut self) -> Option<&mut WasiCtx> {
+        self.wasi.as_mut()
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `new` with this layout.
+        unsafe { std::alloc::dealloc(self.vmctx.as_ptr(), self.layout) };
+    }
+}
+
+/// Splits the first constant expression (through its `End`) off `items`.
+fn split_expression(items: &[u8]) -> (&[u8], &[u8]) {
+    use wasi_aot_abi::constexpr::ConstOp;
+    let mut rest = items;
+    while let Some((op, r)) = ConstOp::decode(rest) {
+        rest = r;
+        if op == ConstOp::End {
+            break;
+        }
+    }
+    items.split_at(items.len() - rest.len())
+}
+
+/// The instance owning `vmctx`.
+///
+/// # Safety
+/// `vmctx` must be a context passed by generated code (or from [`Instance::vmctx`]).
+pub(crate) unsafe fn instance_from_vmctx<'a>(vmctx: *mut u8) -> &'a mut Instance {
+    // SAFETY: every vmctx stores its instance at INSTANCE.
+    unsafe { &mut **vmctx.add(INSTANCE as usize).cast::<*mut Instance>() }
+}
 
 /// What a host function sees of the instance that called it.
 pub(crate) struct HostContext<'a> {
@@ -13,6 +623,14 @@ pub(crate) struct HostContext<'a> {
 /// # Safety
 /// `vmctx` must be the context pointer passed to a host function by generated code.
 pub(crate) unsafe fn host_context<'a>(vmctx: *mut u8) -> Option<HostContext<'a>> {
-    let _ = vmctx;
-    None
+    // SAFETY: guaranteed by the caller.
+    let instance = unsafe { instance_from_vmctx(vmctx) };
+    let memory: &'a mut [u8] = if instance.descriptor.counts.memories > 0 {
+        // SAFETY: wasm code is suspended in this host call.
+        unsafe { instance.memory_slice(0) }
+    } else {
+        &mut []
+    };
+    let wasi = instance.wasi.as_mut()?;
+    Some(HostContext { memory, wasi })
 }

@@ -2,7 +2,17 @@
 //! and into embedders. It instantiates compiled modules from their descriptors, owns
 //! their memories, tables and globals, turns faults into wasm traps, and implements the
 //! WASI host functions.
+//!
+//! Unsafe code is confined to: the vmctx and descriptor accessors (`instance`),
+//! memory reservation (`memory`), signal handling (`traps`, with `trap_entry.c`), the
+//! builtins called by generated code (`builtins`), and the WASI entry points.
 
+pub mod builtins;
+mod code_registry;
+pub mod constexpr;
+pub mod exec;
 pub mod instance;
+pub mod memory;
+mod signatures;
 pub mod traps;
 pub mod wasi;

@@ -1,0 +1,82 @@
+//! Which native code belongs to which wasm function: a process-wide, append-only list
+//! of registered modules that the signal handler can search without locks or
+//! allocation.
+
+use std::collections::HashSet;
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::Mutex;
+
+use wasi_aot_abi::descriptor::{FunctionDesc, ModuleDescriptor, TrapRecord};
+
+/// The code of one registered module, functions sorted by address.
+struct RegisteredModule {
+    start: usize,
+    end: usize,
+    functions: Vec<(usize, usize, &'static FunctionDesc)>,
+    next: *const RegisteredModule,
+}
+
+static HEAD: AtomicPtr<RegisteredModule> = AtomicPtr::new(ptr::null_mut());
+static REGISTERED: Mutex<Option<HashSet<usize>>> = Mutex::new(None);
+
+/// Makes `descriptor`'s code known to the trap handler (once per descriptor).
+pub fn register(descriptor: &'static ModuleDescriptor) {
+    let mut registered = REGISTERED.lock().unwrap_or_else(|e| e.into_inner());
+    if !registered
+        .get_or_insert_with(HashSet::new)
+        .insert(descriptor as *const _ as usize)
+    {
+        return;
+    }
+    // SAFETY: descriptors come from compiled objects and live for the whole process.
+    let (functions, stubs) = unsafe { (descriptor.functions.as_slice(), descriptor.stubs.as_slice()) };
+    let mut ranges: Vec<_> = functions
+        .iter()
+        .chain(stubs)
+        .map(|f| (f.code as usize, f.code as usize + f.code_len as usize, f))
+        .collect();
+    if ranges.is_empty() {
+        return;
+    }
+    ranges.sort_by_key(|r| r.0);
+    let node = Box::new(RegisteredModule {
+        start: ranges[0].0,
+        end: ranges.iter().map(|r| r.1).max().unwrap_or(0),
+        functions: ranges,
+        next: HEAD.load(Ordering::Acquire),
+    });
+    // Nodes are never freed: the handler may be reading them at any time.
+    HEAD.store(Box::into_raw(node), Ordering::Release);
+}
+
+/// The function containing `pc`, if it is registered wasm code. Async-signal-safe.
+pub fn function_at(pc: usize) -> Option<&'static FunctionDesc> {
+    let mut node = HEAD.load(Ordering::Acquire) as *const RegisteredModule;
+    while !node.is_null() {
+        // SAFETY: nodes are leaked boxes, published with release ordering.
+        let module = unsafe { &*node };
+        if module.start <= pc && pc < module.end {
+            let i = module.functions.partition_point(|f| f.0 <= pc);
+            if i > 0 {
+                let (start, end, f) = module.functions[i - 1];
+                if start <= pc && pc < end {
+                    return Some(f);
+                }
+            }
+        }
+        node = module.next;
+    }
+    None
+}
+
+/// The trap record of the instruction at `pc` in `function`. Async-signal-safe.
+pub fn trap_record_at(function: &'static FunctionDesc, pc: usize) -> Option<&'static TrapRecord> {
+    let offset = u32::try_from(pc.checked_sub(function.code as usize)?).ok()?;
+    // SAFETY: trap tables live as long as their descriptor.
+    let records = unsafe { function.traps.as_slice() };
+    records
+        .binary_search_by_key(&offset, |r| r.code_offset)
+        .ok()
+        .map(|i| &records[i])
+}
