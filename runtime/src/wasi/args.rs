@@ -81,7 +81,10 @@ mod tests {
     fn ctx() -> WasiCtx {
         WasiCtx::new(WasiConfig {
             args: vec![b"prog".to_vec(), b"".to_vec(), b"x y".to_vec()],
-            env: vec![(b"A".to_vec(), b"1".to_vec()), (b"EMPTY".to_vec(), Vec::new())],
+            env: vec![
+                (b"A".to_vec(), b"1".to_vec()),
+                (b"EMPTY".to_vec(), Vec::new()),
+            ],
             ..WasiConfig::default()
         })
         .unwrap()
@@ -123,7 +126,10 @@ mod tests {
         let mut mem = GuestMemory::new(&mut backing);
         assert_eq!(args_get(&mut ctx, &mut mem, 0, 120), Err(Errno::FAULT));
         assert_eq!(environ_get(&mut ctx, &mut mem, 124, 0), Err(Errno::FAULT));
-        assert_eq!(args_sizes_get(&mut ctx, &mut mem, 0, 128), Err(Errno::FAULT));
+        assert_eq!(
+            args_sizes_get(&mut ctx, &mut mem, 0, 128),
+            Err(Errno::FAULT)
+        );
         assert!(backing[4..].iter().all(|&b| b == 0));
     }
 }

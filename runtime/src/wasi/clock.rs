@@ -18,7 +18,7 @@ pub(crate) fn host_clock(id: u32) -> WasiResult<ClockId> {
 
 /// Nanoseconds in a `timespec` (clock values are never negative).
 fn nanos(ts: rustix::time::Timespec) -> u64 {
-    super::types::timestamp(ts.tv_sec, ts.tv_nsec as i64)
+    super::types::timestamp(ts.tv_sec, ts.tv_nsec)
 }
 
 /// The current time of WASI clock `id`, in nanoseconds.
@@ -62,7 +62,10 @@ mod tests {
         for id in 0..4 {
             clock_res_get(&mut ctx, &mut mem, id, 0).unwrap();
             let res = mem.read_u64(0).unwrap();
-            assert!(res > 0 && res <= 1_000_000_000, "clock {id} resolution {res}");
+            assert!(
+                res > 0 && res <= 1_000_000_000,
+                "clock {id} resolution {res}"
+            );
             clock_time_get(&mut ctx, &mut mem, id, 0, 8).unwrap();
         }
         clock_time_get(&mut ctx, &mut mem, clockid::REALTIME, 0, 8).unwrap();
@@ -76,8 +79,14 @@ mod tests {
         let a = mem.read_u64(8).unwrap();
         clock_time_get(&mut ctx, &mut mem, clockid::MONOTONIC, 0, 8).unwrap();
         assert!(mem.read_u64(8).unwrap() >= a);
-        assert_eq!(clock_time_get(&mut ctx, &mut mem, 4, 0, 8), Err(Errno::INVAL));
+        assert_eq!(
+            clock_time_get(&mut ctx, &mut mem, 4, 0, 8),
+            Err(Errno::INVAL)
+        );
         assert_eq!(clock_res_get(&mut ctx, &mut mem, 9, 8), Err(Errno::INVAL));
-        assert_eq!(clock_time_get(&mut ctx, &mut mem, 0, 0, 60), Err(Errno::FAULT));
+        assert_eq!(
+            clock_time_get(&mut ctx, &mut mem, 0, 0, 60),
+            Err(Errno::FAULT)
+        );
     }
 }

@@ -73,7 +73,7 @@ impl Entry {
         let mut ft = filetype::from_mode(st.st_mode);
         if ft == filetype::DIRECTORY {
             let dir = Dir::from_std_file(std::fs::File::from(fd));
-            return Ok(Entry::dir(dir, None, rights::DIRECTORY, rights::DIRECTORY_INHERITING));
+            return Entry::dir(dir, None, rights::DIRECTORY, rights::DIRECTORY_INHERITING);
         }
         let base = match ft {
             filetype::REGULAR_FILE | filetype::BLOCK_DEVICE => rights::FILE,
@@ -94,9 +94,27 @@ impl Entry {
         })
     }
 
-    /// An entry for a directory handle.
-    pub fn dir(dir: Dir, preopen: Option<Vec<u8>>, base: u64, inheriting: u64) -> Entry {
-        Entry {
+    /// An entry for a directory handle. cap-std may open directories `O_PATH`, which
+    /// `fsync`, `futimens` and `fcntl(F_SETFL)` refuse, so the entry holds a readable
+    /// descriptor for the same directory (reopened through ".", which cannot leave it).
+    pub fn dir(
+        dir: Dir,
+        preopen: Option<Vec<u8>>,
+        base: u64,
+        inheriting: u64,
+    ) -> io::Result<Entry> {
+        let dir = match rustix::fs::openat(
+            &dir,
+            ".",
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        ) {
+            Ok(readable) => Dir::from_std_file(std::fs::File::from(readable)),
+            // An unreadable directory can still be searched; keep the handle we have.
+            Err(rustix::io::Errno::ACCESS) => dir,
+            Err(e) => return Err(e.into()),
+        };
+        Ok(Entry {
             handle: Handle::Dir {
                 dir,
                 preopen,
@@ -105,7 +123,7 @@ impl Entry {
             filetype: filetype::DIRECTORY,
             base,
             inheriting,
-        }
+        })
     }
 
     /// The host descriptor.
@@ -621,21 +639,17 @@ pub fn fd_allocate(
 ) -> WasiResult<()> {
     let entry = ctx.table.get(fd)?;
     entry.require(rights::FD_ALLOCATE)?;
-    if offset.checked_add(len).is_none_or(|end| end > i64::MAX as u64) {
+    if offset
+        .checked_add(len)
+        .is_none_or(|end| end > i64::MAX as u64)
+    {
         return Err(Errno::INVAL);
     }
     if len == 0 {
         // Nothing to allocate; Linux would answer EINVAL for an empty range.
         return Ok(());
     }
-    retry(|| {
-        rustix::fs::fallocate(
-            entry.fd(),
-            rustix::fs::FallocateFlags::empty(),
-            offset,
-            len,
-        )
-    })
+    retry(|| rustix::fs::fallocate(entry.fd(), rustix::fs::FallocateFlags::empty(), offset, len))
 }
 
 /// `fd_datasync`.
@@ -705,7 +719,15 @@ fn read_listing(dir: &Dir) -> WasiResult<Vec<ListedEntry>> {
             filetype: filetype::DIRECTORY,
         })
         .collect();
-    let mut rd = rustix::fs::Dir::read_from(dir)?;
+    // A fresh descriptor for "." so reading does not disturb (or depend on) the
+    // handle's own offset and open mode.
+    let fresh = rustix::fs::openat(
+        dir,
+        ".",
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )?;
+    let mut rd = rustix::fs::Dir::new(fresh)?;
     while let Some(ent) = rd.read() {
         let ent = ent?;
         let name = ent.file_name().to_bytes();
@@ -908,8 +930,7 @@ mod tests {
         );
 
         fd_filestat_set_size(&mut ctx, &mut mem, fd, 2).unwrap();
-        fd_filestat_set_times(&mut ctx, &mut mem, fd, 5_000_000_000, 7_000_000_000, 1 | 4)
-            .unwrap();
+        fd_filestat_set_times(&mut ctx, &mut mem, fd, 5_000_000_000, 7_000_000_000, 1 | 4).unwrap();
         assert_eq!(
             fd_filestat_set_times(&mut ctx, &mut mem, fd, 0, 0, 1 | 2),
             Err(Errno::INVAL)
@@ -920,7 +941,10 @@ mod tests {
         assert_eq!(mem.read_u64(64 + 48).unwrap(), 7_000_000_000);
         fd_allocate(&mut ctx, &mut mem, fd, 0, 100).unwrap();
         fd_advise(&mut ctx, &mut mem, fd, 0, 0, advice::SEQUENTIAL).unwrap();
-        assert_eq!(fd_advise(&mut ctx, &mut mem, fd, 0, 0, 9), Err(Errno::INVAL));
+        assert_eq!(
+            fd_advise(&mut ctx, &mut mem, fd, 0, 0, 9),
+            Err(Errno::INVAL)
+        );
         fd_sync(&mut ctx, &mut mem, fd).unwrap();
         fd_datasync(&mut ctx, &mut mem, fd).unwrap();
         assert_eq!(std::fs::metadata(root.join("f.txt")).unwrap().len(), 100);
@@ -980,7 +1004,10 @@ mod tests {
             fd_seek(&mut ctx, &mut mem, Abi::Preview1, 3, 0, whence::CUR, 48),
             Err(Errno::NOTCAPABLE)
         );
-        assert_eq!(fd_allocate(&mut ctx, &mut mem, 3, 0, 1), Err(Errno::NOTCAPABLE));
+        assert_eq!(
+            fd_allocate(&mut ctx, &mut mem, 3, 0, 1),
+            Err(Errno::NOTCAPABLE)
+        );
     }
 
     /// Decodes a readdir buffer into `(d_next, d_ino, d_type, name)`.

@@ -102,7 +102,7 @@ impl WasiCtx {
                 Some(guest.as_bytes().to_vec()),
                 types::rights::DIRECTORY,
                 types::rights::DIRECTORY_INHERITING,
-            );
+            )?;
             table
                 .push(entry)
                 .map_err(|_| io::Error::other("too many preopens"))?;

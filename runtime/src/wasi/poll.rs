@@ -129,7 +129,9 @@ pub fn poll_oneoff(
         .map_err(|_| Errno::FAULT)?;
     mem.range(subs_ptr, in_len)?;
     mem.range(events_ptr, out_len)?;
-    if subs_ptr % layout::SUBSCRIPTION_ALIGN != 0 || events_ptr % layout::EVENT_ALIGN != 0 {
+    if !subs_ptr.is_multiple_of(layout::SUBSCRIPTION_ALIGN)
+        || !events_ptr.is_multiple_of(layout::EVENT_ALIGN)
+    {
         return Err(Errno::INVAL);
     }
     mem.write_u32(nevents, 0)?;
@@ -350,7 +352,11 @@ mod tests {
         );
         assert!(t.elapsed() < Duration::from_secs(1));
         assert_eq!(ev, vec![(7, 0, eventtype::CLOCK, 0)]);
-        let bad = run(&mut ctx, Abi::Preview1, &[clock_sub(Abi::Preview1, 8, 99, 0, 0)]);
+        let bad = run(
+            &mut ctx,
+            Abi::Preview1,
+            &[clock_sub(Abi::Preview1, 8, 99, 0, 0)],
+        );
         assert_eq!(bad, vec![(8, Errno::INVAL.0, eventtype::CLOCK, 0)]);
     }
 

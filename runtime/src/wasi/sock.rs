@@ -225,7 +225,10 @@ mod tests {
         let fd = mem.read_u32(8).unwrap();
         assert!(fd >= 3);
         assert_eq!(ctx.table.get(fd).unwrap().filetype, filetype::SOCKET_STREAM);
-        assert_eq!(sock_accept(&mut ctx, &mut mem, 0, 0x10, 8), Err(Errno::INVAL));
+        assert_eq!(
+            sock_accept(&mut ctx, &mut mem, 0, 0x10, 8),
+            Err(Errno::INVAL)
+        );
         let _ = std::fs::remove_file(&dir);
     }
 }

@@ -786,7 +786,10 @@ mod tests {
         assert_eq!(align_of::<mirror::Fdstat>(), FDSTAT_ALIGN as usize);
         assert_eq!(offset_of!(mirror::Fdstat, fs_filetype), FDSTAT_FILETYPE);
         assert_eq!(offset_of!(mirror::Fdstat, fs_flags), FDSTAT_FLAGS);
-        assert_eq!(offset_of!(mirror::Fdstat, fs_rights_base), FDSTAT_RIGHTS_BASE);
+        assert_eq!(
+            offset_of!(mirror::Fdstat, fs_rights_base),
+            FDSTAT_RIGHTS_BASE
+        );
         assert_eq!(
             offset_of!(mirror::Fdstat, fs_rights_inheriting),
             FDSTAT_RIGHTS_INHERITING
@@ -877,7 +880,10 @@ mod tests {
         assert_eq!(clock + offset_of!(C, id), SUBSCRIPTION_CLOCK_ID);
         assert_eq!(clock + offset_of!(C, id), SUBSCRIPTION_FD);
         assert_eq!(clock + offset_of!(C, timeout), SUBSCRIPTION_CLOCK_TIMEOUT);
-        assert_eq!(clock + offset_of!(C, precision), SUBSCRIPTION_CLOCK_PRECISION);
+        assert_eq!(
+            clock + offset_of!(C, precision),
+            SUBSCRIPTION_CLOCK_PRECISION
+        );
         assert_eq!(clock + offset_of!(C, flags), SUBSCRIPTION_CLOCK_FLAGS);
 
         type S0 = mirror::Snapshot0Subscription;
