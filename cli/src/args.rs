@@ -1,0 +1,485 @@
+//! The command line: one struct per subcommand, each with an `execute()`.
+//!
+//! Parsing only checks the shape of each value (`--dir`, `--env`); everything that needs
+//! the module or the file system happens in `execute()`.
+
+use crate::cache;
+use crate::executable::{self, Settings};
+use crate::imports::UnknownImports;
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use wasi_aot_abi::exec_config::ExecConfig;
+use wasi_aot_abi::BoundsChecks;
+use wasi_aot_compiler::OptLevel;
+
+/// Parses the process's command line and runs the subcommand.
+///
+/// # Errors
+///
+/// Whatever the subcommand reports. Usage errors do not come back here: clap prints them
+/// with the usage and exits with status 2.
+pub fn run() -> anyhow::Result<ExitCode> {
+    Cli::parse().command.execute()
+}
+
+/// `wasi-aot`: ahead-of-time compiler from WASI WebAssembly modules to native executables.
+#[derive(Debug, Parser)]
+#[command(name = "wasi-aot", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compile a WASI command module into a native executable.
+    Build(BuildCommand),
+    /// Compile a module (cached) and run it.
+    Run(RunCommand),
+    // A `wast` subcommand (spec-test runner) is planned as another variant here.
+}
+
+impl Command {
+    /// Runs the subcommand.
+    ///
+    /// # Errors
+    ///
+    /// Whatever the subcommand reports.
+    pub fn execute(self) -> anyhow::Result<ExitCode> {
+        match self {
+            Command::Build(command) => command.execute(),
+            Command::Run(command) => command.execute(),
+        }
+    }
+}
+
+/// `wasi-aot build INPUT -o OUT [OPTIONS]`.
+#[derive(Debug, Args)]
+pub struct BuildCommand {
+    /// The module to compile (`.wasm` binary or `.wat` text).
+    #[arg(value_name = "INPUT")]
+    pub input: PathBuf,
+    /// Where to write the executable.
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: PathBuf,
+    /// Options shared with `run`.
+    #[command(flatten)]
+    pub options: BuildOptions,
+}
+
+impl BuildCommand {
+    /// Compiles `input` and links the executable at `output`.
+    ///
+    /// # Errors
+    ///
+    /// Unreadable or invalid input, import or export problems, compile and link failures.
+    pub fn execute(self) -> anyhow::Result<ExitCode> {
+        let wasm = executable::read_module(&self.input)?;
+        executable::build(&self.input, &wasm, &self.options.settings(), &self.output)?;
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// `wasi-aot run [OPTIONS] INPUT [--] [ARGS...]`.
+#[derive(Debug, Args)]
+pub struct RunCommand {
+    /// Options shared with `build`; they go before INPUT.
+    #[command(flatten)]
+    pub options: BuildOptions,
+    /// The module to run (`.wasm` binary or `.wat` text), which is also the program's
+    /// `argv[0]`, then the program's arguments: everything after INPUT, options included
+    /// (a `--` right after INPUT is dropped).
+    #[arg(
+        value_names = ["INPUT", "ARGS"],
+        required = true,
+        num_args = 1..,
+        trailing_var_arg = true
+    )]
+    pub input_and_args: Vec<OsString>,
+}
+
+impl RunCommand {
+    /// The module to run.
+    pub fn input(&self) -> &Path {
+        // Clap requires at least one value.
+        self.input_and_args.first().map_or(Path::new(""), Path::new)
+    }
+
+    /// The program's arguments (after `argv[0]`).
+    pub fn args(&self) -> &[OsString] {
+        let args = self.input_and_args.get(1..).unwrap_or_default();
+        match args.split_first() {
+            Some((first, rest)) if first == "--" => rest,
+            _ => args,
+        }
+    }
+
+    /// Builds `input` into the cache (unless it is already there) and replaces this
+    /// process with it.
+    ///
+    /// # Errors
+    ///
+    /// As [`BuildCommand::execute`], plus cache and `exec` failures. On success this does
+    /// not return.
+    pub fn execute(self) -> anyhow::Result<ExitCode> {
+        let input = self.input();
+        let wasm = executable::read_module(input)?;
+        let exe = cache::cached_executable(input, &wasm, &self.options.settings())?;
+        let err = cache::exec(&exe, input.as_os_str(), self.args());
+        Err(err).with_context(|| format!("running {}", exe.display()))
+    }
+}
+
+/// Options that decide what the produced executable is.
+#[derive(Debug, Args)]
+pub struct BuildOptions {
+    /// Preopen host directory HOST as GUEST (default: the same path) for the program.
+    /// Relative HOST paths resolve against the working directory the program starts in.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]", value_parser = parse_dir)]
+    pub dirs: Vec<(String, String)>,
+    /// Give the program the environment variable K with value V.
+    #[arg(long = "env", value_name = "K=V", value_parser = parse_env)]
+    pub env: Vec<(String, String)>,
+    /// Pass the host's environment through to the program (`--env` overrides it).
+    #[arg(long)]
+    pub inherit_env: bool,
+    /// Link this object (`.o`) or archive (`.a`); its global symbols resolve imports
+    /// `module.name` as the C symbol `module_name`.
+    #[arg(long = "link", value_name = "FILE")]
+    pub link: Vec<PathBuf>,
+    /// What to do with function imports nothing provides: fail the build, or build a
+    /// stub that traps when it is called.
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = UnknownImports::Error)]
+    pub unknown_imports: UnknownImports,
+    /// How memory accesses are bounds-checked: guard pages or an explicit compare.
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = BoundsArg::Guard)]
+    pub bounds_checks: BoundsArg,
+    /// Optimisation level.
+    #[arg(short = 'O', value_enum, value_name = "LEVEL", default_value_t = OptArg::O2)]
+    pub opt_level: OptArg,
+}
+
+impl BuildOptions {
+    /// The settings these options stand for.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            exec_config: ExecConfig {
+                dirs: self.dirs.clone(),
+                env: self.env.clone(),
+                inherit_env: self.inherit_env,
+                max_wasm_stack: wasi_aot_abi::DEFAULT_MAX_WASM_STACK,
+            },
+            link: self.link.clone(),
+            unknown_imports: self.unknown_imports,
+            bounds_checks: self.bounds_checks.into(),
+            opt_level: self.opt_level.into(),
+        }
+    }
+}
+
+/// `--bounds-checks` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BoundsArg {
+    /// Guard pages: no compare per access.
+    Guard,
+    /// Compare every access against the memory size.
+    Explicit,
+}
+
+impl From<BoundsArg> for BoundsChecks {
+    fn from(arg: BoundsArg) -> Self {
+        match arg {
+            BoundsArg::Guard => BoundsChecks::Guard,
+            BoundsArg::Explicit => BoundsChecks::Explicit,
+        }
+    }
+}
+
+/// `-O` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OptArg {
+    /// No optimisation.
+    #[value(name = "0")]
+    O0,
+    /// Optimise for speed.
+    #[value(name = "1")]
+    O1,
+    /// Optimise for speed and size.
+    #[value(name = "2")]
+    O2,
+}
+
+impl From<OptArg> for OptLevel {
+    fn from(arg: OptArg) -> Self {
+        match arg {
+            OptArg::O0 => OptLevel::None,
+            OptArg::O1 => OptLevel::Speed,
+            OptArg::O2 => OptLevel::SpeedAndSize,
+        }
+    }
+}
+
+/// Parses `--dir HOST[::GUEST]`: the first `::` separates the two paths, so a host path
+/// cannot contain `::` (a guest path can). GUEST defaults to HOST.
+fn parse_dir(value: &str) -> Result<(String, String), String> {
+    let (host, guest) = value.split_once("::").unwrap_or((value, value));
+    if host.is_empty() {
+        return Err("the host directory is empty (expected HOST or HOST::GUEST)".into());
+    }
+    if guest.is_empty() {
+        return Err("the guest directory is empty (expected HOST or HOST::GUEST)".into());
+    }
+    Ok((host.to_string(), guest.to_string()))
+}
+
+/// Parses `--env K=V`: K is everything before the first `=` and must not be empty; V may
+/// be empty and may contain `=`.
+fn parse_env(value: &str) -> Result<(String, String), String> {
+    let Some((key, val)) = value.split_once('=') else {
+        return Err(format!("expected K=V, found `{value}` (no `=`)"));
+    };
+    if key.is_empty() {
+        return Err("the variable name before `=` is empty".into());
+    }
+    Ok((key.to_string(), val.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::error::ErrorKind;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("wasi-aot").chain(args.iter().copied()))
+    }
+
+    fn build(args: &[&str]) -> BuildCommand {
+        let mut full = vec!["build"];
+        full.extend_from_slice(args);
+        match parse(&full).expect("valid command line").command {
+            Command::Build(b) => b,
+            other => panic!("expected build, got {other:?}"),
+        }
+    }
+
+    fn run_cmd(args: &[&str]) -> RunCommand {
+        let mut full = vec!["run"];
+        full.extend_from_slice(args);
+        match parse(&full).expect("valid command line").command {
+            Command::Run(r) => r,
+            other => panic!("expected run, got {other:?}"),
+        }
+    }
+
+    fn error_kind(args: &[&str]) -> ErrorKind {
+        parse(args).expect_err("should not parse").kind()
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn build_defaults() {
+        let b = build(&["demo.wasm", "-o", "demo"]);
+        assert_eq!(b.input, PathBuf::from("demo.wasm"));
+        assert_eq!(b.output, PathBuf::from("demo"));
+        let s = b.options.settings();
+        assert_eq!(s.exec_config.dirs, Vec::<(String, String)>::new());
+        assert_eq!(s.exec_config.env, Vec::<(String, String)>::new());
+        assert!(!s.exec_config.inherit_env);
+        assert_eq!(
+            s.exec_config.max_wasm_stack,
+            wasi_aot_abi::DEFAULT_MAX_WASM_STACK
+        );
+        assert!(s.link.is_empty());
+        assert_eq!(s.unknown_imports, UnknownImports::Error);
+        assert_eq!(s.bounds_checks, BoundsChecks::Guard);
+        assert_eq!(s.opt_level, OptLevel::SpeedAndSize);
+    }
+
+    #[test]
+    fn build_every_option() {
+        let b = build(&[
+            "demo.wat",
+            "--output",
+            "out/demo",
+            "--dir",
+            ".",
+            "--dir",
+            "data::/data",
+            "--env",
+            "A=1",
+            "--env=B=x=y",
+            "--env",
+            "EMPTY=",
+            "--inherit-env",
+            "--link",
+            "host.o",
+            "--link",
+            "libhost.a",
+            "--unknown-imports",
+            "trap",
+            "--bounds-checks",
+            "explicit",
+            "-O1",
+        ]);
+        assert_eq!(b.input, PathBuf::from("demo.wat"));
+        assert_eq!(b.output, PathBuf::from("out/demo"));
+        let s = b.options.settings();
+        assert_eq!(
+            s.exec_config.dirs,
+            [(".".into(), ".".into()), ("data".into(), "/data".into())]
+        );
+        assert_eq!(
+            s.exec_config.env,
+            [
+                ("A".into(), "1".into()),
+                ("B".into(), "x=y".into()),
+                ("EMPTY".into(), String::new())
+            ]
+        );
+        assert!(s.exec_config.inherit_env);
+        assert_eq!(
+            s.link,
+            [PathBuf::from("host.o"), PathBuf::from("libhost.a")]
+        );
+        assert_eq!(s.unknown_imports, UnknownImports::Trap);
+        assert_eq!(s.bounds_checks, BoundsChecks::Explicit);
+        assert_eq!(s.opt_level, OptLevel::Speed);
+    }
+
+    #[test]
+    fn opt_levels() {
+        for (flag, level) in [
+            (["-O0"].as_slice(), OptLevel::None),
+            (&["-O", "1"], OptLevel::Speed),
+            (&["-O2"], OptLevel::SpeedAndSize),
+        ] {
+            let mut args = vec!["m.wasm", "-o", "m"];
+            args.extend_from_slice(flag);
+            assert_eq!(build(&args).options.settings().opt_level, level, "{flag:?}");
+        }
+        assert_eq!(
+            error_kind(&["build", "m.wasm", "-o", "m", "-O3"]),
+            ErrorKind::InvalidValue
+        );
+    }
+
+    #[test]
+    fn option_values_are_checked() {
+        for (args, kind) in [
+            (["--unknown-imports", "ignore"], ErrorKind::InvalidValue),
+            (["--bounds-checks", "none"], ErrorKind::InvalidValue),
+            (["--env", "NOEQUALS"], ErrorKind::ValueValidation),
+            (["--env", "=v"], ErrorKind::ValueValidation),
+            (["--dir", "::guest"], ErrorKind::ValueValidation),
+            (["--dir", "host::"], ErrorKind::ValueValidation),
+        ] {
+            let mut full = vec!["build", "m.wasm", "-o", "m"];
+            full.extend_from_slice(&args);
+            assert_eq!(error_kind(&full), kind, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn build_needs_input_and_output() {
+        assert_eq!(
+            error_kind(&["build", "m.wasm"]),
+            ErrorKind::MissingRequiredArgument
+        );
+        assert_eq!(
+            error_kind(&["build", "-o", "m"]),
+            ErrorKind::MissingRequiredArgument
+        );
+        assert_eq!(
+            error_kind(&["build", "m.wasm", "-o", "m", "--frobnicate"]),
+            ErrorKind::UnknownArgument
+        );
+        assert_eq!(
+            error_kind(&[]),
+            ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        );
+    }
+
+    #[test]
+    fn run_passes_everything_after_input_to_the_program() {
+        let r = run_cmd(&["--dir", ".", "prog.wasm", "--dir", "x", "-O0", "plain"]);
+        assert_eq!(r.input(), Path::new("prog.wasm"));
+        assert_eq!(r.args(), ["--dir", "x", "-O0", "plain"]);
+        assert_eq!(r.options.dirs, [(".".to_string(), ".".to_string())]);
+        assert_eq!(r.options.settings().opt_level, OptLevel::SpeedAndSize);
+
+        let r = run_cmd(&["-O0", "prog.wat", "--", "--help", "a b"]);
+        assert_eq!(r.options.settings().opt_level, OptLevel::None);
+        assert_eq!(r.args(), ["--help", "a b"]);
+
+        // Only the first `--` after INPUT separates; later ones go to the program.
+        let r = run_cmd(&["prog.wasm", "--", "--", "x", "--"]);
+        assert_eq!(r.args(), ["--", "x", "--"]);
+        let r = run_cmd(&["prog.wasm", "x", "--"]);
+        assert_eq!(r.args(), ["x", "--"]);
+
+        // `--` before INPUT ends the options.
+        let r = run_cmd(&["--", "-dash.wasm", "-O0"]);
+        assert_eq!(r.input(), Path::new("-dash.wasm"));
+        assert_eq!(r.args(), ["-O0"]);
+        assert_eq!(
+            error_kind(&["run", "--frobnicate", "prog.wasm"]),
+            ErrorKind::UnknownArgument
+        );
+
+        let r = run_cmd(&["prog.wasm", "--help"]);
+        assert_eq!(r.args(), ["--help"]);
+
+        let r = run_cmd(&["prog.wasm"]);
+        assert!(r.args().is_empty());
+
+        assert_eq!(error_kind(&["run"]), ErrorKind::MissingRequiredArgument);
+        // `run` builds into the cache: it has no `-o`.
+        assert_eq!(
+            error_kind(&["run", "-o", "x", "prog.wasm"]),
+            ErrorKind::UnknownArgument
+        );
+    }
+
+    #[test]
+    fn dir_forms() {
+        assert_eq!(parse_dir("data"), Ok(("data".into(), "data".into())));
+        assert_eq!(parse_dir("/tmp"), Ok(("/tmp".into(), "/tmp".into())));
+        assert_eq!(
+            parse_dir("data::/data"),
+            Ok(("data".into(), "/data".into()))
+        );
+        assert_eq!(parse_dir("./a b::c"), Ok(("./a b".into(), "c".into())));
+        // A Windows-like `C::D` is host `C` mapped to guest `D`; a single `:` is part of
+        // the path.
+        assert_eq!(parse_dir("C::D"), Ok(("C".into(), "D".into())));
+        assert_eq!(parse_dir("C:\\x"), Ok(("C:\\x".into(), "C:\\x".into())));
+        // Only the first `::` separates.
+        assert_eq!(parse_dir("a::b::c"), Ok(("a".into(), "b::c".into())));
+        assert!(parse_dir("::").is_err());
+        assert!(parse_dir("::g").is_err());
+        assert!(parse_dir("h::").is_err());
+    }
+
+    #[test]
+    fn env_forms() {
+        assert_eq!(parse_env("K=V"), Ok(("K".into(), "V".into())));
+        assert_eq!(parse_env("K="), Ok(("K".into(), String::new())));
+        assert_eq!(parse_env("K==x"), Ok(("K".into(), "=x".into())));
+        assert_eq!(parse_env("PATH=/a:/b"), Ok(("PATH".into(), "/a:/b".into())));
+        let err = parse_env("K").unwrap_err();
+        assert!(err.contains("expected K=V"), "{err}");
+        let err = parse_env("=V").unwrap_err();
+        assert!(err.contains("empty"), "{err}");
+        assert!(parse_env("").is_err());
+    }
+}

@@ -1,0 +1,70 @@
+//! From a module to an executable: read, check, bind imports, compile, link.
+
+use crate::imports::{self, DefinedSymbols, UnknownImports};
+use crate::link;
+use anyhow::Context as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use wasi_aot_abi::exec_config::ExecConfig;
+use wasi_aot_abi::BoundsChecks;
+use wasi_aot_compiler::{CompileOptions, ObjectKind, OptLevel};
+
+/// Everything that decides what executable a module becomes (the options of `build` and
+/// `run`, resolved).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// Capabilities baked into the executable (`--dir`, `--env`, `--inherit-env`).
+    pub exec_config: ExecConfig,
+    /// Objects and archives to link (`--link`), in order.
+    pub link: Vec<PathBuf>,
+    /// What to do with unresolved function imports (`--unknown-imports`).
+    pub unknown_imports: UnknownImports,
+    /// Bounds-check mode (`--bounds-checks`).
+    pub bounds_checks: BoundsChecks,
+    /// Optimisation level (`-O`).
+    pub opt_level: OptLevel,
+}
+
+impl Settings {
+    /// The compiler options for an executable with these settings.
+    pub fn compile_options(&self) -> CompileOptions {
+        CompileOptions {
+            bounds_checks: self.bounds_checks,
+            opt_level: self.opt_level,
+            kind: ObjectKind::Executable {
+                exec_config: self.exec_config.encode(),
+            },
+            ..CompileOptions::default()
+        }
+    }
+}
+
+/// Reads `input` (`.wasm` or `.wat`) and returns the binary module.
+///
+/// # Errors
+///
+/// `reading INPUT: <io error>` if the file cannot be read, `INPUT: <compile error>` if
+/// its text does not parse.
+pub fn read_module(input: &Path) -> anyhow::Result<Vec<u8>> {
+    let bytes = fs::read(input).with_context(|| format!("reading {}", input.display()))?;
+    wasi_aot_compiler::read_input(&bytes).with_context(|| input.display().to_string())
+}
+
+/// Compiles `wasm` (read from `input`, which names it in messages) and links it into the
+/// executable `output`.
+///
+/// # Errors
+///
+/// Invalid modules, every problem [`imports::bind_executable`] finds, unreadable
+/// `--link` files, compile errors, and link failures.
+pub fn build(input: &Path, wasm: &[u8], settings: &Settings, output: &Path) -> anyhow::Result<()> {
+    let context = || input.display().to_string();
+    let info = wasi_aot_compiler::inspect(wasm).with_context(context)?;
+    let defined = DefinedSymbols::scan(&settings.link)?;
+    let bindings = imports::bind_executable(&info, &defined, settings.unknown_imports)?;
+    let object = wasi_aot_compiler::compile(wasm, &settings.compile_options(), &|import| {
+        bindings.get(import)
+    })
+    .with_context(context)?;
+    link::link_executable(&object, &settings.link, output)
+}

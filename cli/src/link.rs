@@ -1,0 +1,236 @@
+//! Linking with the system C compiler driver and the runtime archive this binary carries.
+//!
+//! `build.rs` builds `libwasi_aot_runtime.a` (the runtime crate as a `staticlib`, release
+//! profile) and this module embeds it. At link time the archive is written once per
+//! version to the cache directory (`<cache>/runtime/libwasi_aot_runtime-<sha256>.a`),
+//! or into the link's temporary directory if there is no usable cache directory. Then:
+//!
+//! ```text
+//! $CC -o OUT module.o [--link FILES...] RUNTIME.a -Wl,--gc-sections -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+//! ```
+//!
+//! `CC` defaults to `cc` and may carry arguments (`CC="ccache gcc"`). The compiled object
+//! comes first so that the archives after it resolve its undefined symbols; `--link`
+//! files precede the runtime so that they may use its symbols too. The output is a
+//! position-independent executable (the toolchain's default): the compiled object and
+//! the runtime are both position-independent code.
+
+use crate::cache;
+use anyhow::{bail, Context as _};
+use std::ffi::OsString;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The runtime static library, built by `build.rs`.
+static RUNTIME_ARCHIVE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/libwasi_aot_runtime.a"));
+
+/// SHA-256 (hex) of [`RUNTIME_ARCHIVE`], computed by `build.rs`.
+pub const RUNTIME_SHA256: &str = env!("WASI_AOT_RUNTIME_SHA256");
+
+/// Flags after the inputs: drop unused sections, then the system libraries Rust's `std`
+/// needs in a static library on glibc (`rustc --print native-static-libs`; on glibc 2.34
+/// and later `util`, `rt`, `pthread` and `dl` are empty stubs, still accepted).
+const LINK_FLAGS: &[&str] = &[
+    "-Wl,--gc-sections",
+    "-lgcc_s",
+    "-lutil",
+    "-lrt",
+    "-lpthread",
+    "-lm",
+    "-ldl",
+    "-lc",
+];
+
+/// Links the compiled `object` with the `link` files and the runtime into the executable
+/// `output`.
+///
+/// # Errors
+///
+/// No C compiler, temporary files that cannot be written, or a failed link (the message
+/// carries the command line and the linker's output).
+pub fn link_executable(object: &[u8], link: &[PathBuf], output: &Path) -> anyhow::Result<()> {
+    link_with(object, link, output, cache::cache_dir().ok().as_deref())
+}
+
+/// [`link_executable`] with the runtime archive kept in `cache` (if given).
+fn link_with(
+    object: &[u8],
+    link: &[PathBuf],
+    output: &Path,
+    cache: Option<&Path>,
+) -> anyhow::Result<()> {
+    let tmp = tempfile::Builder::new()
+        .prefix("wasi-aot-")
+        .tempdir()
+        .context("creating a temporary directory")?;
+    let object_path = tmp.path().join("module.o");
+    fs::write(&object_path, object)
+        .with_context(|| format!("writing {}", object_path.display()))?;
+    let runtime = runtime_archive(cache, tmp.path())?;
+
+    let (program, mut command) = cc_command();
+    command
+        .arg("-o")
+        .arg(output)
+        .arg(&object_path)
+        .args(link)
+        .arg(&runtime)
+        .args(LINK_FLAGS);
+    let shown = show_command(&command);
+    let result = command.output().map_err(|e| {
+        let hint = if e.kind() == io::ErrorKind::NotFound {
+            " (wasi-aot links with the system C compiler driver: install gcc or clang, or set CC)"
+        } else {
+            ""
+        };
+        anyhow::anyhow!("running `{}`: {e}{hint}", program.to_string_lossy())
+    })?;
+    if !result.status.success() {
+        let mut out = String::from_utf8_lossy(&result.stderr).into_owned();
+        out.push_str(&String::from_utf8_lossy(&result.stdout));
+        bail!(
+            "linking failed: `{shown}` exited with {}\n{}",
+            result.status,
+            out.trim_end()
+        );
+    }
+    Ok(())
+}
+
+/// The C compiler driver: `$CC` split at whitespace (a program and its arguments), or
+/// `cc`. Returns the program name (for messages) and a command running it.
+fn cc_command() -> (OsString, Command) {
+    let cc = std::env::var_os("CC").filter(|cc| !cc.is_empty());
+    let words: Vec<OsString> = match cc.as_ref().and_then(|cc| cc.to_str()) {
+        Some(cc) => cc.split_whitespace().map(OsString::from).collect(),
+        // A non-UTF-8 `CC` is used whole, as a program path.
+        None => vec![cc.unwrap_or_else(|| "cc".into())],
+    };
+    let (program, args) = match words.split_first() {
+        Some((program, args)) => (program.clone(), args),
+        None => (OsString::from("cc"), &[][..]),
+    };
+    let mut command = Command::new(&program);
+    command.args(args);
+    (program, command)
+}
+
+/// The command line as a shell would show it (without quoting).
+fn show_command(command: &Command) -> String {
+    std::iter::once(command.get_program())
+        .chain(command.get_args())
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Where the runtime archive is on disk: its copy in the `cache` directory (written now
+/// if missing), else a fresh copy in `fallback_dir`.
+fn runtime_archive(cache: Option<&Path>, fallback_dir: &Path) -> anyhow::Result<PathBuf> {
+    let name = format!("libwasi_aot_runtime-{RUNTIME_SHA256}.a");
+    if let Some(dir) = cache {
+        let path = dir.join("runtime").join(&name);
+        let present = fs::metadata(&path)
+            .is_ok_and(|m| m.is_file() && m.len() == RUNTIME_ARCHIVE.len() as u64);
+        if present || cache::write_atomically(&path, RUNTIME_ARCHIVE).is_ok() {
+            return Ok(path);
+        }
+    }
+    let path = fallback_dir.join(name);
+    fs::write(&path, RUNTIME_ARCHIVE).with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_runtime_is_an_archive_with_the_recorded_hash() {
+        use sha2::{Digest, Sha256};
+        assert!(RUNTIME_ARCHIVE.starts_with(b"!<arch>\n"));
+        let hash: String = Sha256::digest(RUNTIME_ARCHIVE)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(hash, RUNTIME_SHA256);
+    }
+
+    #[test]
+    fn embedded_runtime_is_a_readable_static_library() {
+        // (The runtime's own tests check that it defines every symbol of the contract.)
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runtime.a");
+        fs::write(&path, RUNTIME_ARCHIVE).unwrap();
+        let defined = crate::imports::DefinedSymbols::scan(&[path]).unwrap();
+        // Every Rust staticlib carries `std` and compiler-builtins.
+        assert!(
+            defined.contains("__udivti3"),
+            "compiler-builtins is missing"
+        );
+    }
+
+    #[test]
+    fn failed_links_show_the_command_and_the_linker_output() {
+        let dir = tempfile::tempdir().unwrap();
+        // Not an object: the linker rejects it and says why.
+        let err = link_with(b"garbage", &[], &dir.path().join("out"), None).unwrap_err();
+        let msg = format!("{err:#}");
+        let first = msg.lines().next().unwrap();
+        assert!(first.starts_with("linking failed: `"), "{msg}");
+        assert!(first.contains(" -o "), "{msg}");
+        assert!(first.contains("-Wl,--gc-sections"), "{msg}");
+        assert!(
+            msg.lines().count() > 1,
+            "the linker's output follows: {msg}"
+        );
+        assert!(!dir.path().join("out").exists());
+    }
+
+    #[test]
+    fn links_a_c_main_against_the_runtime() {
+        // The compiled module's object defines `main`; a C stand-in checks the command
+        // line, the flags and the embedded archive without the compiler.
+        let dir = tempfile::tempdir().unwrap();
+        let c = dir.path().join("main.c");
+        let o = dir.path().join("main.o");
+        fs::write(
+            &c,
+            "#include <stdio.h>\nint host_value(void);\n\
+             int main(void) { printf(\"ok %d\\n\", host_value()); return 7; }\n",
+        )
+        .unwrap();
+        let host_c = dir.path().join("host.c");
+        let host_o = dir.path().join("host.o");
+        fs::write(&host_c, "int host_value(void) { return 42; }\n").unwrap();
+        for (src, obj) in [(&c, &o), (&host_c, &host_o)] {
+            let status = Command::new("cc")
+                .args(["-c", "-o"])
+                .arg(obj)
+                .arg(src)
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+        let exe = dir.path().join("prog");
+        let cache = dir.path().join("cache");
+        link_with(&fs::read(&o).unwrap(), &[host_o], &exe, Some(&cache)).unwrap();
+        let out = Command::new(&exe).output().unwrap();
+        assert_eq!(out.status.code(), Some(7));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "ok 42\n");
+        // The runtime archive was kept in the cache, under its hash.
+        let kept = cache
+            .join("runtime")
+            .join(format!("libwasi_aot_runtime-{RUNTIME_SHA256}.a"));
+        assert_eq!(fs::read(&kept).unwrap(), RUNTIME_ARCHIVE);
+    }
+
+    #[test]
+    fn command_display() {
+        let mut c = Command::new("cc");
+        c.args(["-o", "out", "a.o"]);
+        assert_eq!(show_command(&c), "cc -o out a.o");
+    }
+}
