@@ -96,9 +96,6 @@ pub fn path_open(
         let read = base & rights::NEED_READ != 0 || !write;
         let mut opts = OpenOptions::new();
         opts.read(read).write(write).maybe_dir(true);
-        if fdflag_bits & fdflags::APPEND != 0 {
-            opts.append(true);
-        }
         if oflag_bits & oflags::CREAT != 0 {
             if oflag_bits & oflags::EXCL != 0 {
                 opts.create_new(true);
@@ -114,7 +111,12 @@ pub fn path_open(
         } else {
             FollowSymlinks::No
         });
+        // O_APPEND goes in as a raw flag: cap-std, like std, refuses `append` together
+        // with `truncate`, which POSIX `open` (and wasi-libc) allow.
         let mut custom = 0;
+        if fdflag_bits & fdflags::APPEND != 0 {
+            custom |= libc::O_APPEND;
+        }
         if fdflag_bits & fdflags::NONBLOCK != 0 {
             custom |= libc::O_NONBLOCK;
         }
@@ -480,6 +482,38 @@ mod tests {
         assert!(!root.join("d/g").exists());
         path_remove_directory(&mut ctx, &mut mem, 3, d, dl).unwrap();
         assert!(!root.join("d").exists());
+    }
+
+    #[test]
+    fn append_with_truncate_opens_in_append_mode() {
+        let (_guard, root) = scratch_dir("append");
+        std::fs::write(root.join("f"), b"old contents").unwrap();
+        let mut ctx = ctx_with_dir(&root);
+        let mut backing = vec![0u8; 256];
+        let mut mem = GuestMemory::new(&mut backing);
+        mem.write_bytes(0, b"tail").unwrap();
+        let (p, l) = put(&mut mem, 16, "f");
+        path_open(
+            &mut ctx,
+            &mut mem,
+            3,
+            0,
+            p,
+            l,
+            oflags::CREAT | oflags::TRUNC,
+            rights::FD_WRITE | rights::FD_SEEK,
+            0,
+            fdflags::APPEND,
+            32,
+        )
+        .unwrap();
+        let fd = mem.read_u32(32).unwrap();
+        mem.write_u32(40, 0).unwrap();
+        mem.write_u32(44, 4).unwrap();
+        super::super::fd::fd_write(&mut ctx, &mut mem, fd, 40, 1, 48).unwrap();
+        super::super::fd::fd_seek(&mut ctx, &mut mem, Abi::Preview1, fd, 0, 0, 56).unwrap();
+        super::super::fd::fd_write(&mut ctx, &mut mem, fd, 40, 1, 48).unwrap();
+        assert_eq!(std::fs::read(root.join("f")).unwrap(), b"tailtail");
     }
 
     #[test]
