@@ -266,6 +266,45 @@ fn write_from(
     }
 }
 
+/// Which way a data-transfer call moves bytes.
+#[derive(Clone, Copy)]
+enum Direction {
+    /// From the descriptor into guest memory.
+    Read,
+    /// From guest memory to the descriptor.
+    Write,
+}
+
+/// The body of `fd_read`, `fd_pread`, `fd_write` and `fd_pwrite`: checks the iovecs and
+/// the result slot before any I/O (so no data is consumed by a call that then faults),
+/// then transfers and stores the byte count at `out`.
+#[allow(clippy::too_many_arguments)]
+fn transfer(
+    ctx: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    direction: Direction,
+    fd: u32,
+    iovs: u32,
+    iovs_len: u32,
+    offset: Option<u64>,
+    out: u32,
+) -> WasiResult<()> {
+    let iovs = mem.iovecs(iovs, iovs_len)?;
+    mem.write_u32(out, 0)?;
+    let entry = ctx.table.get(fd)?;
+    let n = match direction {
+        Direction::Read => {
+            entry.require_io(rights::FD_READ)?;
+            read_into(mem, entry.fd(), &iovs, offset)?
+        }
+        Direction::Write => {
+            entry.require_io(rights::FD_WRITE)?;
+            write_from(mem, entry.fd(), &iovs, offset)?
+        }
+    };
+    mem.write_u32(out, n as u32)
+}
+
 /// `fd_read`: reads into the iovecs, storing the byte count at `nread`.
 pub fn fd_read(
     ctx: &mut WasiCtx,
@@ -275,12 +314,7 @@ pub fn fd_read(
     iovs_len: u32,
     nread: u32,
 ) -> WasiResult<()> {
-    let iovs = mem.iovecs(iovs, iovs_len)?;
-    mem.write_u32(nread, 0)?;
-    let entry = ctx.table.get(fd)?;
-    entry.require_io(rights::FD_READ)?;
-    let n = read_into(mem, entry.fd(), &iovs, None)?;
-    mem.write_u32(nread, n as u32)
+    transfer(ctx, mem, Direction::Read, fd, iovs, iovs_len, None, nread)
 }
 
 /// `fd_pread`: reads at `offset` without moving the file position.
@@ -293,12 +327,8 @@ pub fn fd_pread(
     offset: u64,
     nread: u32,
 ) -> WasiResult<()> {
-    let iovs = mem.iovecs(iovs, iovs_len)?;
-    mem.write_u32(nread, 0)?;
-    let entry = ctx.table.get(fd)?;
-    entry.require_io(rights::FD_READ)?;
-    let n = read_into(mem, entry.fd(), &iovs, Some(offset))?;
-    mem.write_u32(nread, n as u32)
+    let at = Some(offset);
+    transfer(ctx, mem, Direction::Read, fd, iovs, iovs_len, at, nread)
 }
 
 /// `fd_write`: writes the iovecs, storing the byte count at `nwritten`.
@@ -310,15 +340,20 @@ pub fn fd_write(
     iovs_len: u32,
     nwritten: u32,
 ) -> WasiResult<()> {
-    let iovs = mem.iovecs(iovs, iovs_len)?;
-    mem.write_u32(nwritten, 0)?;
-    let entry = ctx.table.get(fd)?;
-    entry.require_io(rights::FD_WRITE)?;
-    let n = write_from(mem, entry.fd(), &iovs, None)?;
-    mem.write_u32(nwritten, n as u32)
+    transfer(
+        ctx,
+        mem,
+        Direction::Write,
+        fd,
+        iovs,
+        iovs_len,
+        None,
+        nwritten,
+    )
 }
 
-/// `fd_pwrite`: writes at `offset` without moving the file position.
+/// `fd_pwrite`: writes at `offset` without moving the file position (Linux appends
+/// anyway on an `APPEND` descriptor, which POSIX and the WASI testsuite allow).
 pub fn fd_pwrite(
     ctx: &mut WasiCtx,
     mem: &mut GuestMemory<'_>,
@@ -328,12 +363,8 @@ pub fn fd_pwrite(
     offset: u64,
     nwritten: u32,
 ) -> WasiResult<()> {
-    let iovs = mem.iovecs(iovs, iovs_len)?;
-    mem.write_u32(nwritten, 0)?;
-    let entry = ctx.table.get(fd)?;
-    entry.require_io(rights::FD_WRITE)?;
-    let n = write_from(mem, entry.fd(), &iovs, Some(offset))?;
-    mem.write_u32(nwritten, n as u32)
+    let at = Some(offset);
+    transfer(ctx, mem, Direction::Write, fd, iovs, iovs_len, at, nwritten)
 }
 
 /// `fd_seek` with `whence` in the numbering of `abi`; stores the new offset.

@@ -17,7 +17,7 @@ use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeD
 use cap_std::fs::{Dir, OpenOptions, OpenOptionsExt};
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Reads a guest path. A NUL byte cannot be passed to the kernel and would silently
 /// shorten the path, so it is `INVAL`.
@@ -151,6 +151,21 @@ pub fn path_open(
     mem.write_u32(opened_fd, fd)
 }
 
+/// Runs a single-path operation on the directory behind `fd` after checking `needed`.
+fn at_path(
+    ctx: &WasiCtx,
+    mem: &GuestMemory<'_>,
+    fd: u32,
+    path: u32,
+    path_len: u32,
+    needed: u64,
+    op: impl FnOnce(&Dir, &Path) -> std::io::Result<()>,
+) -> WasiResult<()> {
+    let path = read_path(mem, path, path_len)?;
+    op(dir_with(ctx, fd, needed)?, &path)?;
+    Ok(())
+}
+
 /// `path_create_directory`.
 pub fn path_create_directory(
     ctx: &mut WasiCtx,
@@ -159,9 +174,8 @@ pub fn path_create_directory(
     path: u32,
     path_len: u32,
 ) -> WasiResult<()> {
-    let path = read_path(mem, path, path_len)?;
-    dir_with(ctx, fd, rights::PATH_CREATE_DIRECTORY)?.create_dir(&path)?;
-    Ok(())
+    let right = rights::PATH_CREATE_DIRECTORY;
+    at_path(ctx, mem, fd, path, path_len, right, |d, p| d.create_dir(p))
 }
 
 /// `path_remove_directory`: removes an empty directory.
@@ -172,9 +186,8 @@ pub fn path_remove_directory(
     path: u32,
     path_len: u32,
 ) -> WasiResult<()> {
-    let path = read_path(mem, path, path_len)?;
-    dir_with(ctx, fd, rights::PATH_REMOVE_DIRECTORY)?.remove_dir(&path)?;
-    Ok(())
+    let right = rights::PATH_REMOVE_DIRECTORY;
+    at_path(ctx, mem, fd, path, path_len, right, |d, p| d.remove_dir(p))
 }
 
 /// `path_unlink_file`: removes a file or symlink (never its target).
@@ -185,9 +198,8 @@ pub fn path_unlink_file(
     path: u32,
     path_len: u32,
 ) -> WasiResult<()> {
-    let path = read_path(mem, path, path_len)?;
-    dir_with(ctx, fd, rights::PATH_UNLINK_FILE)?.remove_file(&path)?;
-    Ok(())
+    let right = rights::PATH_UNLINK_FILE;
+    at_path(ctx, mem, fd, path, path_len, right, |d, p| d.remove_file(p))
 }
 
 /// `path_filestat_get` in the layout of `abi`.
@@ -339,7 +351,6 @@ mod tests {
     use super::super::tests::{ctx_with_dir, open, scratch_dir, try_open};
     use super::*;
     use std::os::unix::fs::symlink;
-    use std::path::Path;
 
     /// Places `s` in guest memory at `at`; returns `(ptr, len)`.
     fn put(mem: &mut GuestMemory<'_>, at: u32, s: &str) -> (u32, u32) {
