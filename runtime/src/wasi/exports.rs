@@ -97,15 +97,19 @@ exports! {
         |c, m| args::args_sizes_get(c, m, argc as u32, size as u32);
     [wasi_snapshot_preview1_environ_get, wasi_unstable_environ_get](env: i32, buf: i32) =>
         |c, m| args::environ_get(c, m, env as u32, buf as u32);
-    [wasi_snapshot_preview1_environ_sizes_get, wasi_unstable_environ_sizes_get](count: i32, size: i32) =>
+    [wasi_snapshot_preview1_environ_sizes_get, wasi_unstable_environ_sizes_get]
+    (count: i32, size: i32) =>
         |c, m| args::environ_sizes_get(c, m, count as u32, size as u32);
     [wasi_snapshot_preview1_clock_res_get, wasi_unstable_clock_res_get](id: i32, out: i32) =>
         |c, m| clock::clock_res_get(c, m, id as u32, out as u32);
-    [wasi_snapshot_preview1_clock_time_get, wasi_unstable_clock_time_get](id: i32, precision: i64, out: i32) =>
+    [wasi_snapshot_preview1_clock_time_get, wasi_unstable_clock_time_get]
+    (id: i32, precision: i64, out: i32) =>
         |c, m| clock::clock_time_get(c, m, id as u32, precision as u64, out as u32);
-    [wasi_snapshot_preview1_fd_advise, wasi_unstable_fd_advise](fd: i32, offset: i64, len: i64, advice: i32) =>
+    [wasi_snapshot_preview1_fd_advise, wasi_unstable_fd_advise]
+    (fd: i32, offset: i64, len: i64, advice: i32) =>
         |c, m| fd::fd_advise(c, m, fd as u32, offset as u64, len as u64, u8_arg(advice)?);
-    [wasi_snapshot_preview1_fd_allocate, wasi_unstable_fd_allocate](fd: i32, offset: i64, len: i64) =>
+    [wasi_snapshot_preview1_fd_allocate, wasi_unstable_fd_allocate]
+    (fd: i32, offset: i64, len: i64) =>
         |c, m| fd::fd_allocate(c, m, fd as u32, offset as u64, len as u64);
     [wasi_snapshot_preview1_fd_close, wasi_unstable_fd_close](fd: i32) =>
         |c, m| fd::fd_close(c, m, fd as u32);
@@ -113,30 +117,39 @@ exports! {
         |c, m| fd::fd_datasync(c, m, fd as u32);
     [wasi_snapshot_preview1_fd_fdstat_get, wasi_unstable_fd_fdstat_get](fd: i32, out: i32) =>
         |c, m| fd::fd_fdstat_get(c, m, fd as u32, out as u32);
-    [wasi_snapshot_preview1_fd_fdstat_set_flags, wasi_unstable_fd_fdstat_set_flags](fd: i32, flags: i32) =>
+    [wasi_snapshot_preview1_fd_fdstat_set_flags, wasi_unstable_fd_fdstat_set_flags]
+    (fd: i32, flags: i32) =>
         |c, m| fd::fd_fdstat_set_flags(c, m, fd as u32, u16_arg(flags)?);
-    [wasi_snapshot_preview1_fd_fdstat_set_rights, wasi_unstable_fd_fdstat_set_rights](fd: i32, base: i64, inheriting: i64) =>
+    [wasi_snapshot_preview1_fd_fdstat_set_rights, wasi_unstable_fd_fdstat_set_rights]
+    (fd: i32, base: i64, inheriting: i64) =>
         |c, m| fd::fd_fdstat_set_rights(c, m, fd as u32, base as u64, inheriting as u64);
     [wasi_snapshot_preview1_fd_filestat_get](fd: i32, out: i32) =>
         |c, m| fd::fd_filestat_get(c, m, Abi::Preview1, fd as u32, out as u32);
     [wasi_unstable_fd_filestat_get](fd: i32, out: i32) =>
         |c, m| fd::fd_filestat_get(c, m, Abi::Snapshot0, fd as u32, out as u32);
-    [wasi_snapshot_preview1_fd_filestat_set_size, wasi_unstable_fd_filestat_set_size](fd: i32, size: i64) =>
+    [wasi_snapshot_preview1_fd_filestat_set_size, wasi_unstable_fd_filestat_set_size]
+    (fd: i32, size: i64) =>
         |c, m| fd::fd_filestat_set_size(c, m, fd as u32, size as u64);
-    [wasi_snapshot_preview1_fd_filestat_set_times, wasi_unstable_fd_filestat_set_times](fd: i32, atim: i64, mtim: i64, flags: i32) =>
+    [wasi_snapshot_preview1_fd_filestat_set_times, wasi_unstable_fd_filestat_set_times]
+    (fd: i32, atim: i64, mtim: i64, flags: i32) =>
         |c, m| fd::fd_filestat_set_times(
-            c, m, fd as u32, atim as u64, mtim as u64, u16_arg(flags)?);
-    [wasi_snapshot_preview1_fd_pread, wasi_unstable_fd_pread](fd: i32, iovs: i32, n: i32, offset: i64, out: i32) =>
+            c, m, fd as u32, atim as u64, mtim as u64, u16_arg(flags)?
+        );
+    [wasi_snapshot_preview1_fd_pread, wasi_unstable_fd_pread]
+    (fd: i32, iovs: i32, n: i32, offset: i64, out: i32) =>
         |c, m| fd::fd_pread(c, m, fd as u32, iovs as u32, n as u32, offset as u64, out as u32);
     [wasi_snapshot_preview1_fd_prestat_get, wasi_unstable_fd_prestat_get](fd: i32, out: i32) =>
         |c, m| fd::fd_prestat_get(c, m, fd as u32, out as u32);
-    [wasi_snapshot_preview1_fd_prestat_dir_name, wasi_unstable_fd_prestat_dir_name](fd: i32, buf: i32, len: i32) =>
+    [wasi_snapshot_preview1_fd_prestat_dir_name, wasi_unstable_fd_prestat_dir_name]
+    (fd: i32, buf: i32, len: i32) =>
         |c, m| fd::fd_prestat_dir_name(c, m, fd as u32, buf as u32, len as u32);
-    [wasi_snapshot_preview1_fd_pwrite, wasi_unstable_fd_pwrite](fd: i32, iovs: i32, n: i32, offset: i64, out: i32) =>
+    [wasi_snapshot_preview1_fd_pwrite, wasi_unstable_fd_pwrite]
+    (fd: i32, iovs: i32, n: i32, offset: i64, out: i32) =>
         |c, m| fd::fd_pwrite(c, m, fd as u32, iovs as u32, n as u32, offset as u64, out as u32);
     [wasi_snapshot_preview1_fd_read, wasi_unstable_fd_read](fd: i32, iovs: i32, n: i32, out: i32) =>
         |c, m| fd::fd_read(c, m, fd as u32, iovs as u32, n as u32, out as u32);
-    [wasi_snapshot_preview1_fd_readdir, wasi_unstable_fd_readdir](fd: i32, buf: i32, len: i32, cookie: i64, out: i32) =>
+    [wasi_snapshot_preview1_fd_readdir, wasi_unstable_fd_readdir]
+    (fd: i32, buf: i32, len: i32, cookie: i64, out: i32) =>
         |c, m| fd::fd_readdir(c, m, fd as u32, buf as u32, len as u32, cookie as u64, out as u32);
     [wasi_snapshot_preview1_fd_renumber, wasi_unstable_fd_renumber](from: i32, to: i32) =>
         |c, m| fd::fd_renumber(c, m, from as u32, to as u32);
@@ -148,48 +161,71 @@ exports! {
         |c, m| fd::fd_sync(c, m, fd as u32);
     [wasi_snapshot_preview1_fd_tell, wasi_unstable_fd_tell](fd: i32, out: i32) =>
         |c, m| fd::fd_tell(c, m, fd as u32, out as u32);
-    [wasi_snapshot_preview1_fd_write, wasi_unstable_fd_write](fd: i32, iovs: i32, n: i32, out: i32) =>
+    [wasi_snapshot_preview1_fd_write, wasi_unstable_fd_write]
+    (fd: i32, iovs: i32, n: i32, out: i32) =>
         |c, m| fd::fd_write(c, m, fd as u32, iovs as u32, n as u32, out as u32);
-    [wasi_snapshot_preview1_path_create_directory, wasi_unstable_path_create_directory](fd: i32, p: i32, len: i32) =>
+    [wasi_snapshot_preview1_path_create_directory, wasi_unstable_path_create_directory]
+    (fd: i32, p: i32, len: i32) =>
         |c, m| path::path_create_directory(c, m, fd as u32, p as u32, len as u32);
     [wasi_snapshot_preview1_path_filestat_get](fd: i32, flags: i32, p: i32, len: i32, out: i32) =>
         |c, m| path::path_filestat_get(
-            c, m, Abi::Preview1, fd as u32, flags as u32, p as u32, len as u32, out as u32);
+            c, m, Abi::Preview1, fd as u32, flags as u32, p as u32, len as u32, out as u32
+        );
     [wasi_unstable_path_filestat_get](fd: i32, flags: i32, p: i32, len: i32, out: i32) =>
         |c, m| path::path_filestat_get(
-            c, m, Abi::Snapshot0, fd as u32, flags as u32, p as u32, len as u32, out as u32);
-    [wasi_snapshot_preview1_path_filestat_set_times, wasi_unstable_path_filestat_set_times](fd: i32, flags: i32, p: i32, len: i32, atim: i64, mtim: i64, fst: i32) =>
+            c, m, Abi::Snapshot0, fd as u32, flags as u32, p as u32, len as u32, out as u32
+        );
+    [wasi_snapshot_preview1_path_filestat_set_times, wasi_unstable_path_filestat_set_times]
+    (fd: i32, flags: i32, p: i32, len: i32, atim: i64, mtim: i64, fst: i32) =>
         |c, m| path::path_filestat_set_times(
             c, m, fd as u32, flags as u32, p as u32, len as u32, atim as u64, mtim as u64,
-            u16_arg(fst)?);
-    [wasi_snapshot_preview1_path_link, wasi_unstable_path_link](old_fd: i32, old_flags: i32, old: i32, old_len: i32, new_fd: i32, new: i32, new_len: i32) =>
+            u16_arg(fst)?
+        );
+    [wasi_snapshot_preview1_path_link, wasi_unstable_path_link]
+    (old_fd: i32, old_flags: i32, old: i32, old_len: i32, new_fd: i32, new: i32, new_len: i32) =>
         |c, m| path::path_link(
             c, m, old_fd as u32, old_flags as u32, old as u32, old_len as u32, new_fd as u32,
-            new as u32, new_len as u32);
-    [wasi_snapshot_preview1_path_open, wasi_unstable_path_open](fd: i32, dirflags: i32, p: i32, len: i32, oflags: i32, base: i64, inheriting: i64, fdflags: i32, out: i32) =>
+            new as u32, new_len as u32
+        );
+    [wasi_snapshot_preview1_path_open, wasi_unstable_path_open]
+    (
+        fd: i32, dirflags: i32, p: i32, len: i32, oflags: i32, base: i64, inheriting: i64,
+        fdflags: i32, out: i32
+    ) =>
         |c, m| path::path_open(
-            c, m, fd as u32, dirflags as u32, p as u32, len as u32, u16_arg(oflags)?,
-            base as u64, inheriting as u64, u16_arg(fdflags)?, out as u32);
-    [wasi_snapshot_preview1_path_readlink, wasi_unstable_path_readlink](fd: i32, p: i32, len: i32, buf: i32, buf_len: i32, out: i32) =>
+            c, m, fd as u32, dirflags as u32, p as u32, len as u32, u16_arg(oflags)?, base as u64,
+            inheriting as u64, u16_arg(fdflags)?, out as u32
+        );
+    [wasi_snapshot_preview1_path_readlink, wasi_unstable_path_readlink]
+    (fd: i32, p: i32, len: i32, buf: i32, buf_len: i32, out: i32) =>
         |c, m| path::path_readlink(
-            c, m, fd as u32, p as u32, len as u32, buf as u32, buf_len as u32, out as u32);
-    [wasi_snapshot_preview1_path_remove_directory, wasi_unstable_path_remove_directory](fd: i32, p: i32, len: i32) =>
+            c, m, fd as u32, p as u32, len as u32, buf as u32, buf_len as u32, out as u32
+        );
+    [wasi_snapshot_preview1_path_remove_directory, wasi_unstable_path_remove_directory]
+    (fd: i32, p: i32, len: i32) =>
         |c, m| path::path_remove_directory(c, m, fd as u32, p as u32, len as u32);
-    [wasi_snapshot_preview1_path_rename, wasi_unstable_path_rename](old_fd: i32, old: i32, old_len: i32, new_fd: i32, new: i32, new_len: i32) =>
+    [wasi_snapshot_preview1_path_rename, wasi_unstable_path_rename]
+    (old_fd: i32, old: i32, old_len: i32, new_fd: i32, new: i32, new_len: i32) =>
         |c, m| path::path_rename(
             c, m, old_fd as u32, old as u32, old_len as u32, new_fd as u32, new as u32,
-            new_len as u32);
-    [wasi_snapshot_preview1_path_symlink, wasi_unstable_path_symlink](old: i32, old_len: i32, fd: i32, new: i32, new_len: i32) =>
+            new_len as u32
+        );
+    [wasi_snapshot_preview1_path_symlink, wasi_unstable_path_symlink]
+    (old: i32, old_len: i32, fd: i32, new: i32, new_len: i32) =>
         |c, m| path::path_symlink(
-            c, m, old as u32, old_len as u32, fd as u32, new as u32, new_len as u32);
-    [wasi_snapshot_preview1_path_unlink_file, wasi_unstable_path_unlink_file](fd: i32, p: i32, len: i32) =>
+            c, m, old as u32, old_len as u32, fd as u32, new as u32, new_len as u32
+        );
+    [wasi_snapshot_preview1_path_unlink_file, wasi_unstable_path_unlink_file]
+    (fd: i32, p: i32, len: i32) =>
         |c, m| path::path_unlink_file(c, m, fd as u32, p as u32, len as u32);
     [wasi_snapshot_preview1_poll_oneoff](subs: i32, events: i32, n: i32, out: i32) =>
         |c, m| poll::poll_oneoff(
-            c, m, Abi::Preview1, subs as u32, events as u32, n as u32, out as u32);
+            c, m, Abi::Preview1, subs as u32, events as u32, n as u32, out as u32
+        );
     [wasi_unstable_poll_oneoff](subs: i32, events: i32, n: i32, out: i32) =>
         |c, m| poll::poll_oneoff(
-            c, m, Abi::Snapshot0, subs as u32, events as u32, n as u32, out as u32);
+            c, m, Abi::Snapshot0, subs as u32, events as u32, n as u32, out as u32
+        );
     [wasi_snapshot_preview1_proc_raise, wasi_unstable_proc_raise](sig: i32) =>
         |c, m| proc::proc_raise(c, m, u8_arg(sig)?);
     [wasi_snapshot_preview1_random_get, wasi_unstable_random_get](buf: i32, len: i32) =>
@@ -198,13 +234,15 @@ exports! {
         proc::sched_yield;
     [wasi_snapshot_preview1_sock_accept](fd: i32, flags: i32, out: i32) =>
         |c, m| sock::sock_accept(c, m, fd as u32, u16_arg(flags)?, out as u32);
-    [wasi_snapshot_preview1_sock_recv, wasi_unstable_sock_recv](fd: i32, iovs: i32, n: i32, flags: i32, out_len: i32, out_flags: i32) =>
+    [wasi_snapshot_preview1_sock_recv, wasi_unstable_sock_recv]
+    (fd: i32, iovs: i32, n: i32, flags: i32, out_len: i32, out_flags: i32) =>
         |c, m| sock::sock_recv(
             c, m, fd as u32, iovs as u32, n as u32, u16_arg(flags)?, out_len as u32,
-            out_flags as u32);
-    [wasi_snapshot_preview1_sock_send, wasi_unstable_sock_send](fd: i32, iovs: i32, n: i32, flags: i32, out: i32) =>
-        |c, m| sock::sock_send(
-            c, m, fd as u32, iovs as u32, n as u32, u16_arg(flags)?, out as u32);
+            out_flags as u32
+        );
+    [wasi_snapshot_preview1_sock_send, wasi_unstable_sock_send]
+    (fd: i32, iovs: i32, n: i32, flags: i32, out: i32) =>
+        |c, m| sock::sock_send(c, m, fd as u32, iovs as u32, n as u32, u16_arg(flags)?, out as u32);
     [wasi_snapshot_preview1_sock_shutdown, wasi_unstable_sock_shutdown](fd: i32, how: i32) =>
         |c, m| sock::sock_shutdown(c, m, fd as u32, u8_arg(how)?);
 }
