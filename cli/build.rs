@@ -117,39 +117,39 @@ fn env_var(name: &str) -> Result<String, String> {
 /// Asks cargo to rerun this script when anything the runtime archive is built from
 /// changes: the runtime and abi packages (manifests, build scripts, sources) and the
 /// workspace manifest and lock file (profiles, dependency versions).
+///
+/// Only existing paths are named (cargo treats a missing one as changed on every build).
+/// Each package directory is named as well as every file in it: current cargo scans a
+/// named directory recursively, which also catches files added later (a new
+/// `build.rs`); older versions compared only the directory's own mtime.
 fn watch_inputs(workspace: &Path) -> io::Result<()> {
-    let mut files = vec![workspace.join("Cargo.toml"), workspace.join("Cargo.lock")];
+    let mut paths = vec![workspace.join("Cargo.toml"), workspace.join("Cargo.lock")];
     for package in ["runtime", "abi"] {
         let dir = workspace.join(package);
-        files.push(dir.join("Cargo.toml"));
-        files.push(dir.join("build.rs"));
-        // Files are listed one by one as well as their directories: recent cargo scans a
-        // watched directory recursively, older versions only compared its own mtime.
-        for sub in ["src", "c", "include"] {
-            let sub = dir.join(sub);
-            if sub.is_dir() {
-                files.push(sub.clone());
-                list_files(&sub, &mut files)?;
-            }
-        }
+        paths.push(dir.clone());
+        list_files(&dir, &mut paths)?;
     }
-    for file in files {
-        // A path that does not exist (yet) is still watched: creating it reruns us.
-        println!("cargo:rerun-if-changed={}", file.display());
+    for path in paths.iter().filter(|p| p.exists()) {
+        println!("cargo:rerun-if-changed={}", path.display());
     }
     Ok(())
 }
 
+/// Appends every file and directory under `dir`, skipping hidden entries and build
+/// output (`target`).
 fn list_files(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
     let mut entries = fs::read_dir(dir)?.collect::<Result<Vec<_>, _>>()?;
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') || name == "target" {
+            continue;
+        }
         let path = entry.path();
-        if entry.file_type()?.is_dir() {
-            out.push(path.clone());
+        let is_dir = entry.file_type()?.is_dir();
+        out.push(path.clone());
+        if is_dir {
             list_files(&path, out)?;
-        } else {
-            out.push(path);
         }
     }
     Ok(())

@@ -88,13 +88,19 @@ fn link_with(
         anyhow::anyhow!("running `{}`: {e}{hint}", program.to_string_lossy())
     })?;
     if !result.status.success() {
-        let mut out = String::from_utf8_lossy(&result.stderr).into_owned();
-        out.push_str(&String::from_utf8_lossy(&result.stdout));
-        bail!(
-            "linking failed: `{shown}` exited with {}\n{}",
-            result.status,
-            out.trim_end()
-        );
+        let how = match result.status.code() {
+            Some(code) => format!("exited with status {code}"),
+            None => format!("was stopped ({})", result.status),
+        };
+        let mut message = format!("linking failed: `{shown}` {how}");
+        for output in [&result.stderr, &result.stdout] {
+            let text = String::from_utf8_lossy(output);
+            if !text.trim().is_empty() {
+                message.push('\n');
+                message.push_str(text.trim_end());
+            }
+        }
+        bail!(message);
     }
     Ok(())
 }
