@@ -6,11 +6,12 @@ changing cases:
 
     python3 tests/golden/reference.py [SUBSTRING...]
 
-For each case that runs (not `build_error`, not `run`-only details) it compares the exit
-status, stdout, stdout_contains, the trap reason (from wasmtime's trap code; wasmtime has one code
-for both "undefined element" and "out of bounds table access"), the function the trap
-happened in, and the expected files. Cases with `link` (C host functions) cannot run here and are listed
-as "not checkable". Exits non-zero if any checkable case disagrees.
+For each case that runs (not `build_error`) it compares the exit status, stdout,
+stderr (unless the case traps), the trap reason (from wasmtime's trap code; wasmtime has
+one code for both "undefined element" and "out of bounds table access"), the function
+the trap happened in, and the expected files. Cases with `link` (C host functions)
+cannot run here, nor can exit statuses of 126 and above (wasmtime refuses them); they
+are listed as "not checkable". Exits non-zero if any checkable case disagrees.
 """
 import os
 import shutil
@@ -73,7 +74,9 @@ def run_case(group_dir, case, work):
         status, trap = 134, [str(e).splitlines()[-1]]
     with open(os.path.join(work, ".stdout")) as f:
         stdout = f.read()
-    return status, trap, frame, stdout
+    with open(os.path.join(work, ".stderr")) as f:
+        stderr = f.read()
+    return status, trap, frame, stdout, stderr
 
 
 # The spec's trap reasons for wasmtime's trap codes; wasmtime has one code for both
@@ -96,7 +99,7 @@ def unresolved(*_args):
 
 
 def check(group_dir, case, work):
-    status, trap, frame, stdout = run_case(group_dir, case, work)
+    status, trap, frame, stdout, stderr = run_case(group_dir, case, work)
     problems = []
     want_status = case.get("status", 134 if "trap" in case else 0)
     if status != want_status:
@@ -111,6 +114,13 @@ def check(group_dir, case, work):
     for want in case.get("stdout_contains", []):
         if want not in stdout:
             problems.append(f"stdout {stdout!r} lacks {want!r}")
+    if "trap" not in case:
+        if "stderr" in case or not case.get("stderr_contains"):
+            if stderr != case.get("stderr", ""):
+                problems.append(f"stderr {stderr!r}, expected {case.get('stderr', '')!r}")
+        for want in case.get("stderr_contains", []):
+            if want not in stderr:
+                problems.append(f"stderr {stderr!r} lacks {want!r}")
     for path, want in case.get("files", {}).items():
         with open(os.path.join(work, path)) as f:
             got = f.read()
@@ -136,6 +146,9 @@ def main():
                 continue
             if case.get("link"):
                 print(f"not checkable {name} (C host functions)")
+                continue
+            if case.get("status", 0) >= 126 and "trap" not in case:
+                print(f"not checkable {name} (wasmtime refuses exit statuses >= 126)")
                 continue
             with tempfile.TemporaryDirectory() as work:
                 problems = check(os.path.join(GOLDEN, group), case, work)
