@@ -68,3 +68,51 @@ pub fn build(input: &Path, wasm: &[u8], settings: &Settings, output: &Path) -> a
     .with_context(context)?;
     link::link_executable(&object, &settings.link, output)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compile_options_carry_the_settings() {
+        let settings = Settings {
+            exec_config: ExecConfig {
+                dirs: vec![("data".into(), "/data".into())],
+                env: vec![("K".into(), "V".into())],
+                inherit_env: true,
+                max_wasm_stack: 12345,
+            },
+            link: vec![],
+            unknown_imports: UnknownImports::Trap,
+            bounds_checks: BoundsChecks::Explicit,
+            opt_level: OptLevel::None,
+        };
+        let options = settings.compile_options();
+        assert_eq!(options.bounds_checks, BoundsChecks::Explicit);
+        assert_eq!(options.opt_level, OptLevel::None);
+        assert_eq!(
+            options.descriptor_symbol,
+            wasi_aot_abi::descriptor::DESCRIPTOR_SYMBOL
+        );
+        let ObjectKind::Executable { exec_config } = options.kind else {
+            panic!("an executable's options must ask for an executable object");
+        };
+        assert_eq!(ExecConfig::decode(&exec_config), Some(settings.exec_config));
+    }
+
+    #[test]
+    fn unreadable_input_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("demo.wasm");
+        let err = read_module(&missing).unwrap_err();
+        assert_eq!(
+            format!("{err:#}"),
+            format!(
+                "reading {}: No such file or directory (os error 2)",
+                missing.display()
+            )
+        );
+        let err = read_module(dir.path()).unwrap_err();
+        assert!(format!("{err:#}").starts_with(&format!("reading {}: ", dir.path().display())));
+    }
+}

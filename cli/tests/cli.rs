@@ -1,0 +1,268 @@
+//! End-to-end tests of the `wasi-aot` binary: exit statuses and messages of its own,
+//! and what `run` promises (the cache, `argv[0]`, the program's exit status and
+//! signals). What the compiled programs do is the golden tests' business (`tests/`).
+
+use std::fs;
+use std::os::unix::fs::MetadataExt as _;
+use std::os::unix::process::ExitStatusExt as _;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// A scratch directory with its own cache directory.
+struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    fn new() -> Self {
+        Scratch {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn cache(&self) -> PathBuf {
+        self.path("cache")
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path(name);
+        fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// `wasi-aot ARGS` in the scratch directory, with the scratch cache.
+    fn wasi_aot(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_wasi-aot"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("WASI_AOT_CACHE_DIR", self.cache())
+            .output()
+            .unwrap()
+    }
+
+    /// The executables in the run cache.
+    fn cached(&self) -> Vec<PathBuf> {
+        match fs::read_dir(self.cache().join("exe")) {
+            Ok(entries) => {
+                let mut v: Vec<PathBuf> = entries
+                    .map(|e| e.unwrap().path())
+                    .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+                    .collect();
+                v.sort();
+                v
+            }
+            Err(_) => vec![],
+        }
+    }
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Prints its arguments (`argv[0]` included), one per line, and exits with the number of
+/// arguments.
+const ECHO_ARGS: &str = r#"
+(module
+  (import "wasi_snapshot_preview1" "args_sizes_get" (func $sizes (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "args_get" (func $get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (local $i i32) (local $p i32) (local $end i32)
+    (drop (call $sizes (i32.const 0) (i32.const 4)))
+    (drop (call $get (i32.const 1024) (i32.const 4096)))
+    ;; Turn the NULs that end the strings into newlines and write the whole buffer.
+    (local.set $p (i32.const 4096))
+    (local.set $end (i32.add (i32.const 4096) (i32.load (i32.const 4))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (if (i32.eqz (i32.load8_u (local.get $p)))
+          (then (i32.store8 (local.get $p) (i32.const 10))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $next)))
+    (i32.store (i32.const 8) (i32.const 4096))
+    (i32.store (i32.const 12) (i32.load (i32.const 4)))
+    (drop (call $write (i32.const 1) (i32.const 8) (i32.const 1) (i32.const 16)))
+    (call $exit (i32.load (i32.const 0)))))
+"#;
+
+#[test]
+fn missing_input_is_an_error_of_ours() {
+    let s = Scratch::new();
+    for args in [
+        &["build", "demo.wasm", "-o", "demo"][..],
+        &["run", "demo.wasm", "x"],
+    ] {
+        let out = s.wasi_aot(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(
+            stderr(&out),
+            "error: reading demo.wasm: No such file or directory (os error 2)\n"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn usage_errors_exit_with_2() {
+    let s = Scratch::new();
+    for args in [
+        &["build", "demo.wasm"][..],
+        &["build", "demo.wasm", "-o", "x", "-O", "7"],
+        &["build", "demo.wasm", "-o", "x", "--env", "NOVALUE"],
+        &["frobnicate"],
+        &[],
+    ] {
+        let out = s.wasi_aot(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        // clap's own messages: an `error:` line or, with no arguments, the usage.
+        let err = stderr(&out);
+        assert!(
+            err.starts_with("error: ") || err.contains("Usage:"),
+            "{args:?}: {err}"
+        );
+    }
+    let out = s.wasi_aot(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("build"));
+}
+
+#[test]
+fn import_problems_are_reported_together() {
+    let s = Scratch::new();
+    s.write(
+        "bad.wat",
+        r#"(module
+             (import "env" "missing" (func))
+             (import "wasi_snapshot_preview1" "fd_close" (func (param i64) (result i32)))
+             (memory (export "memory") 1))"#,
+    );
+    let out = s.wasi_aot(&["build", "bad.wat", "-o", "bad"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error: module has no `_start` export"),
+        "{err}"
+    );
+    assert!(err.contains("\nerror: import `wasi_snapshot_preview1.fd_close` has type (func (param i64) (result i32))"), "{err}");
+    assert!(
+        err.contains("\nerror: unresolved imports:\n  env.missing (symbol env_missing)\n"),
+        "{err}"
+    );
+    assert!(!s.path("bad").exists());
+}
+
+#[test]
+fn build_writes_an_executable() {
+    let s = Scratch::new();
+    s.write("echo.wat", ECHO_ARGS);
+    let out = s.wasi_aot(&["build", "echo.wat", "-o", "echo", "-O0"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let exe = s.path("echo");
+    assert_ne!(fs::metadata(&exe).unwrap().mode() & 0o111, 0);
+    let out = Command::new(&exe).args(["a", "b c"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{}\na\nb c\n", exe.display())
+    );
+}
+
+#[test]
+fn run_builds_once_and_hands_over_the_process() {
+    let s = Scratch::new();
+    s.write("echo.wat", ECHO_ARGS);
+    let run = |args: &[&str]| {
+        let mut full = vec!["run", "echo.wat"];
+        full.extend_from_slice(args);
+        s.wasi_aot(&full)
+    };
+
+    let out = run(&["--", "--help", "-O0", ""]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    // argv[0] is INPUT as given; every later argument is the program's.
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "echo.wat\n--help\n-O0\n\n"
+    );
+    let cached = s.cached();
+    assert_eq!(cached.len(), 1);
+    let before = fs::metadata(&cached[0]).unwrap();
+
+    // Same module and options: the cached executable runs as it is.
+    let out = run(&["x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "echo.wat\nx\n");
+    assert_eq!(s.cached(), cached);
+    let after = fs::metadata(&cached[0]).unwrap();
+    assert_eq!(
+        (before.ino(), before.mtime(), before.mtime_nsec()),
+        (after.ino(), after.mtime(), after.mtime_nsec())
+    );
+
+    // Another option is another executable.
+    let out = s.wasi_aot(&["run", "--env", "A=1", "echo.wat"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(s.cached().len(), 2);
+    // No temporary files are left in the cache.
+    assert!(fs::read_dir(s.cache().join("exe")).unwrap().all(|e| !e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .starts_with('.')));
+}
+
+#[test]
+fn run_passes_on_traps_and_signals() {
+    let s = Scratch::new();
+    s.write(
+        "trap.wat",
+        r#"(module (memory (export "memory") 1) (func (export "_start") unreachable))"#,
+    );
+    let out = s.wasi_aot(&["run", "trap.wat"]);
+    assert_eq!(
+        out.status.code(),
+        Some(wasi_aot_abi::trap::TRAP_EXIT_STATUS),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("unreachable"), "{}", stderr(&out));
+
+    s.write(
+        "loop.wat",
+        r#"(module (memory (export "memory") 1) (func (export "_start") (loop (br 0))))"#,
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wasi-aot"))
+        .args(["run", "loop.wat"])
+        .current_dir(s.dir.path())
+        .env("WASI_AOT_CACHE_DIR", s.cache())
+        .spawn()
+        .unwrap();
+    // Once the process has become the program, the signal is the program's.
+    let became_program = (0..600).any(|_| {
+        let cmdline = fs::read(format!("/proc/{}/cmdline", child.id()));
+        if cmdline.is_ok_and(|c| c == b"loop.wat\0") {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        false
+    });
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    assert!(
+        became_program,
+        "`run` did not exec the program within a minute"
+    );
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(15), "{status:?}");
+}
