@@ -223,7 +223,12 @@ fn compute_key(inputs: &KeyInputs<'_>) -> String {
         Some(cc) => h.field("cc", cc.as_bytes()),
         None => h.field("no-cc", &[]),
     }
-    h.0.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex(&h.0.finalize())
+}
+
+/// `bytes` in lowercase hex (as `build.rs` writes the runtime's hash).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -73,9 +73,9 @@ fn link_with(
     let (program, mut command) = cc_command();
     command
         .arg("-o")
-        .arg(output)
+        .arg(not_an_option(output))
         .arg(&object_path)
-        .args(link)
+        .args(link.iter().map(|file| not_an_option(file)))
         .arg(&runtime)
         .args(LINK_FLAGS);
     let shown = show_command(&command);
@@ -123,6 +123,16 @@ fn cc_command() -> (OsString, Command) {
     (program, command)
 }
 
+/// `path`, written so that the C compiler cannot take it for an option (`-x.o` becomes
+/// `./-x.o`).
+fn not_an_option(path: &Path) -> PathBuf {
+    if path.as_os_str().as_encoded_bytes().starts_with(b"-") {
+        Path::new(".").join(path)
+    } else {
+        path.to_path_buf()
+    }
+}
+
 /// The command line as a shell would show it (without quoting).
 fn show_command(command: &Command) -> String {
     std::iter::once(command.get_program())
@@ -155,12 +165,9 @@ mod tests {
 
     #[test]
     fn embedded_runtime_is_an_archive_with_the_recorded_hash() {
-        use sha2::{Digest, Sha256};
+        use sha2::Digest as _;
         assert!(RUNTIME_ARCHIVE.starts_with(b"!<arch>\n"));
-        let hash: String = Sha256::digest(RUNTIME_ARCHIVE)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let hash = cache::hex(&sha2::Sha256::digest(RUNTIME_ARCHIVE));
         assert_eq!(hash, RUNTIME_SHA256);
     }
 
@@ -231,6 +238,13 @@ mod tests {
             .join("runtime")
             .join(format!("libwasi_aot_runtime-{RUNTIME_SHA256}.a"));
         assert_eq!(fs::read(&kept).unwrap(), RUNTIME_ARCHIVE);
+    }
+
+    #[test]
+    fn paths_never_look_like_options() {
+        assert_eq!(not_an_option(Path::new("-x.o")), Path::new("./-x.o"));
+        assert_eq!(not_an_option(Path::new("x-.o")), Path::new("x-.o"));
+        assert_eq!(not_an_option(Path::new("/tmp/-x")), Path::new("/tmp/-x"));
     }
 
     #[test]
