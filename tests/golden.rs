@@ -41,8 +41,8 @@ use std::path::{Component, Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::sync::Arc;
 use wasi_aot_tests::{
-    compare_exact, compile_c, fail_setup, repo_root, run_checks, run_with_timeout, wasi_aot_bin,
-    Check, WorkDir, BUILD_TIMEOUT, RUN_TIMEOUT,
+    compare_exact, compile_c, repo_root, run_with_timeout, runner_main, Check, Output,
+    BUILD_TIMEOUT, RUN_TIMEOUT,
 };
 
 /// The exit status of a program that trapped.
@@ -97,44 +97,35 @@ struct Loaded {
 }
 
 fn main() -> ExitCode {
-    let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
-    let bin = match wasi_aot_bin() {
-        Ok(bin) => bin,
-        Err(why) => return fail_setup(&why),
-    };
-    let work = match WorkDir::new("wasi-aot-golden-") {
-        Ok(work) => work,
-        Err(why) => return fail_setup(&why),
-    };
-    let golden = repo_root().join("tests").join("golden");
-    let mut checks = Vec::new();
-    for (group, loaded) in load_groups(&golden) {
-        let cases = match loaded {
-            Ok(cases) => cases,
-            Err(why) => {
-                checks.push(Check::new(format!("{group}/cases.toml"), move || Err(why)));
-                continue;
-            }
-        };
-        for loaded in cases {
-            if !filters.is_empty() && !filters.iter().any(|f| loaded.id.contains(f.as_str())) {
-                continue;
-            }
-            let loaded = Arc::new(loaded);
-            let modes: Vec<Option<&'static str>> = if loaded.case.build_error.is_some() {
-                vec![None]
-            } else {
-                MODES.iter().copied().map(Some).collect()
+    runner_main("golden", |setup| {
+        let golden = repo_root().join("tests").join("golden");
+        let mut checks = Vec::new();
+        for (group, loaded) in load_groups(&golden) {
+            let cases = match loaded {
+                Ok(cases) => cases,
+                Err(why) => {
+                    checks.push(Check::new(format!("{group}/cases.toml"), move || Err(why)));
+                    continue;
+                }
             };
-            for mode in modes {
-                let label = format!("{} [{}]", loaded.id, mode.unwrap_or("build"));
-                let dir = work.path().join(&loaded.id).join(mode.unwrap_or("build"));
-                let (bin, loaded) = (bin.clone(), Arc::clone(&loaded));
-                checks.push(Check::new(label, move || run_case(&bin, &loaded, mode, &dir)));
+            for loaded in cases.into_iter().map(Arc::new) {
+                let modes: Vec<Option<&'static str>> = if loaded.case.build_error.is_some() {
+                    vec![None]
+                } else {
+                    MODES.iter().copied().map(Some).collect()
+                };
+                for mode in modes {
+                    let label = format!("{} [{}]", loaded.id, mode.unwrap_or("build"));
+                    let dir = setup.work.join(&loaded.id).join(mode.unwrap_or("build"));
+                    let (bin, loaded) = (setup.bin.clone(), Arc::clone(&loaded));
+                    checks.push(Check::new(label, move || {
+                        run_case(&bin, &loaded, mode, &dir)
+                    }));
+                }
             }
         }
-    }
-    run_checks(checks)
+        Ok(checks)
+    })
 }
 
 /// Reads every `tests/golden/<group>/cases.toml`, in group order, checking the case
@@ -146,17 +137,26 @@ fn load_groups(golden: &Path) -> Vec<(String, Result<Vec<Loaded>, String>)> {
             .filter(|p| p.join("cases.toml").is_file())
             .collect(),
         Err(e) => {
-            return vec![("golden".to_string(), Err(format!("cannot read {}: {e}", golden.display())))]
+            return vec![(
+                "golden".to_string(),
+                Err(format!("cannot read {}: {e}", golden.display())),
+            )]
         }
     };
     groups.sort();
     if groups.is_empty() {
-        return vec![("golden".to_string(), Err(format!("no */cases.toml under {}", golden.display())))];
+        return vec![(
+            "golden".to_string(),
+            Err(format!("no */cases.toml under {}", golden.display())),
+        )];
     }
     groups
         .into_iter()
         .map(|dir| {
-            let group = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let group = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let cases = load_group(&group, &dir);
             (group, cases)
         })
@@ -165,7 +165,8 @@ fn load_groups(golden: &Path) -> Vec<(String, Result<Vec<Loaded>, String>)> {
 
 fn load_group(group: &str, dir: &Path) -> Result<Vec<Loaded>, String> {
     let path = dir.join("cases.toml");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let file: CaseFile = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut seen = std::collections::HashSet::new();
     file.case
@@ -176,7 +177,11 @@ fn load_group(group: &str, dir: &Path) -> Result<Vec<Loaded>, String> {
                 return Err(format!("{id}: duplicate case name"));
             }
             validate(&case, dir).map_err(|why| format!("{id}: {why}"))?;
-            Ok(Loaded { id, group_dir: dir.to_path_buf(), case })
+            Ok(Loaded {
+                id,
+                group_dir: dir.to_path_buf(),
+                case,
+            })
         })
         .collect()
 }
@@ -184,14 +189,24 @@ fn load_group(group: &str, dir: &Path) -> Result<Vec<Loaded>, String> {
 /// Rejects case data that is inconsistent, names missing files, or (for cases that are
 /// meant to build) holds a module that is not valid WebAssembly.
 fn validate(case: &Case, dir: &Path) -> Result<(), String> {
-    if case.name.is_empty() || !case.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(format!("case name {:?} must be non-empty [A-Za-z0-9_-]", case.name));
+    if case.name.is_empty()
+        || !case
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(format!(
+            "case name {:?} must be non-empty [A-Za-z0-9_-]",
+            case.name
+        ));
     }
     if case.module.is_some() == case.wat.is_some() {
         return Err("give exactly one of `module` and `wat`".into());
     }
     if case.trap.is_some() && (case.status.is_some() || case.stderr.is_some()) {
-        return Err("`trap` fixes the status and stderr; do not also give `status` or `stderr`".into());
+        return Err(
+            "`trap` fixes the status and stderr; do not also give `status` or `stderr`".into(),
+        );
     }
     if case.trap_function.is_some() && case.trap.is_none() {
         return Err("`trap_function` needs `trap`".into());
@@ -199,7 +214,12 @@ fn validate(case: &Case, dir: &Path) -> Result<(), String> {
     if case.run && case.inherit_env {
         return Err("`run` with `inherit_env` would expose the test's own environment".into());
     }
-    for path in case.dirs.iter().map(|d| d.split("::").next().unwrap_or(d)).chain(case.files.keys().map(String::as_str)) {
+    for path in case
+        .dirs
+        .iter()
+        .map(|d| d.split("::").next().unwrap_or(d))
+        .chain(case.files.keys().map(String::as_str))
+    {
         if !is_plain_relative(path) {
             return Err(format!("{path:?} must be a relative path without `..`"));
         }
@@ -239,8 +259,11 @@ fn validate(case: &Case, dir: &Path) -> Result<(), String> {
     let bytes = match (&case.module, &case.wat) {
         (Some(module), _) => {
             let path = dir.join(module);
-            let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            wat::parse_bytes(&bytes).map(|b| b.into_owned()).map_err(|e| format!("{module}: {e}"))?
+            let bytes =
+                std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            wat::parse_bytes(&bytes)
+                .map(|b| b.into_owned())
+                .map_err(|e| format!("{module}: {e}"))?
         }
         (None, Some(text)) => wat::parse_str(text).map_err(|e| format!("inline wat: {e}"))?,
         (None, None) => unreachable!("checked above"),
@@ -252,7 +275,10 @@ fn validate(case: &Case, dir: &Path) -> Result<(), String> {
 }
 
 fn is_plain_relative(path: &str) -> bool {
-    !path.is_empty() && Path::new(path).components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    !path.is_empty()
+        && Path::new(path)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
 }
 
 /// Builds and runs one case in one bounds-check mode (`None`: a build-error case), in
@@ -268,7 +294,8 @@ fn run_case(bin: &Path, loaded: &Loaded, mode: Option<&str>, dir: &Path) -> Resu
         (Some(module), _) => loaded.group_dir.join(module),
         (None, Some(text)) => {
             let path = dir.join("module.wat");
-            std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            std::fs::write(&path, text)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             path
         }
         (None, None) => unreachable!("validated"),
@@ -288,7 +315,10 @@ fn run_case(bin: &Path, loaded: &Loaded, mode: Option<&str>, dir: &Path) -> Resu
     }
     for c in &case.link {
         let source = loaded.group_dir.join(c);
-        let stem = Path::new(c).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = Path::new(c)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let object = dir.join(format!("{stem}.o"));
         compile_c(&source, &object)?;
         flags.extend(["--link".to_string(), object.to_string_lossy().into_owned()]);
@@ -297,14 +327,28 @@ fn run_case(bin: &Path, loaded: &Loaded, mode: Option<&str>, dir: &Path) -> Resu
 
     let out = if case.run {
         let mut cmd = Command::new(bin);
-        cmd.arg("run").args(&flags).arg(&input).arg("--").args(&case.args);
-        cmd.current_dir(dir).env("XDG_CACHE_HOME", dir.join("cache"));
+        cmd.arg("run")
+            .args(&flags)
+            .arg(&input)
+            .arg("--")
+            .args(&case.args);
+        cmd.current_dir(dir)
+            .env("WASI_AOT_CACHE_DIR", dir.join("cache"));
         cmd.envs(case.host_env.iter().filter_map(|kv| kv.split_once('=')));
-        run_with_timeout(&mut cmd, case.stdin.as_deref().map(str::as_bytes), BUILD_TIMEOUT + RUN_TIMEOUT)?
+        run_with_timeout(
+            &mut cmd,
+            case.stdin.as_deref().map(str::as_bytes),
+            BUILD_TIMEOUT + RUN_TIMEOUT,
+        )?
     } else {
         let exe = dir.join("prog");
         let mut cmd = Command::new(bin);
-        cmd.arg("build").arg(&input).arg("-o").arg(&exe).args(&flags).current_dir(dir);
+        cmd.arg("build")
+            .arg(&input)
+            .arg("-o")
+            .arg(&exe)
+            .args(&flags)
+            .current_dir(dir);
         let built = run_with_timeout(&mut cmd, None, BUILD_TIMEOUT)?;
         if let Some(expected) = &case.build_error {
             return check_build_error(&built, expected);
@@ -317,12 +361,23 @@ fn run_case(bin: &Path, loaded: &Loaded, mode: Option<&str>, dir: &Path) -> Resu
             ));
         }
         let mut cmd = Command::new(&exe);
-        cmd.arg0("prog").args(&case.args).current_dir(dir).env_clear();
+        cmd.arg0("prog")
+            .args(&case.args)
+            .current_dir(dir)
+            .env_clear();
         cmd.envs(case.host_env.iter().filter_map(|kv| kv.split_once('=')));
-        run_with_timeout(&mut cmd, case.stdin.as_deref().map(str::as_bytes), RUN_TIMEOUT)?
+        run_with_timeout(
+            &mut cmd,
+            case.stdin.as_deref().map(str::as_bytes),
+            RUN_TIMEOUT,
+        )?
     };
     if out.timed_out {
-        return Err(format!("{}; stderr: {}", out.describe(RUN_TIMEOUT), excerpt(&out.stderr_text())));
+        return Err(format!(
+            "{}; stderr: {}",
+            out.describe(RUN_TIMEOUT),
+            excerpt(&out.stderr_text())
+        ));
     }
     let problems = check_run(case, &out, dir);
     if problems.is_empty() {
@@ -333,9 +388,11 @@ fn run_case(bin: &Path, loaded: &Loaded, mode: Option<&str>, dir: &Path) -> Resu
 }
 
 /// Compares a finished run with the case's expectations; returns every mismatch.
-fn check_run(case: &Case, out: &wasi_aot_tests::Output, dir: &Path) -> Vec<String> {
+fn check_run(case: &Case, out: &Output, dir: &Path) -> Vec<String> {
     let mut problems = Vec::new();
-    let want_status = case.status.unwrap_or(if case.trap.is_some() { TRAP_STATUS } else { 0 });
+    let want_status = case
+        .status
+        .unwrap_or(if case.trap.is_some() { TRAP_STATUS } else { 0 });
     if out.status.code() != Some(want_status) {
         problems.push(format!(
             "expected exit {want_status}, got {}; stderr: {}",
@@ -345,7 +402,9 @@ fn check_run(case: &Case, out: &wasi_aot_tests::Output, dir: &Path) -> Vec<Strin
     }
     let stdout = String::from_utf8_lossy(&out.stdout);
     match (&case.stdout, case.stdout_contains.is_empty()) {
-        (Some(expected), _) => problems.extend(compare_exact("stdout", expected.as_bytes(), &out.stdout)),
+        (Some(expected), _) => {
+            problems.extend(compare_exact("stdout", expected.as_bytes(), &out.stdout))
+        }
         (None, true) => problems.extend(compare_exact("stdout", b"", &out.stdout)),
         (None, false) => {}
     }
@@ -375,23 +434,29 @@ fn check_trap(stderr: &str, reason: &str, function: Option<&str>) -> Option<Stri
     let first = lines.next().unwrap_or("");
     let want = format!("error: wasm trap: {reason}");
     if first != want {
-        return Some(format!("stderr first line: expected {want:?}, got {first:?}"));
+        return Some(format!(
+            "stderr first line: expected {want:?}, got {first:?}"
+        ));
     }
     match function {
-        Some(name) if !lines.any(|l| l.contains(name)) => {
-            Some(format!("stderr does not name the function {name:?}: {}", excerpt(stderr)))
-        }
+        Some(name) if !lines.any(|l| l.contains(name)) => Some(format!(
+            "stderr does not name the function {name:?}: {}",
+            excerpt(stderr)
+        )),
         _ => None,
     }
 }
 
 /// Checks a failed build: exit 1, an `error:` message with the expected substrings,
 /// and no panic.
-fn check_build_error(out: &wasi_aot_tests::Output, expected: &[String]) -> Result<(), String> {
+fn check_build_error(out: &Output, expected: &[String]) -> Result<(), String> {
     let stderr = out.stderr_text();
     let mut problems = Vec::new();
     if out.timed_out || out.status.code() != Some(BUILD_ERROR_STATUS) {
-        problems.push(format!("expected the build to exit {BUILD_ERROR_STATUS}, got {}", out.describe(BUILD_TIMEOUT)));
+        problems.push(format!(
+            "expected the build to exit {BUILD_ERROR_STATUS}, got {}",
+            out.describe(BUILD_TIMEOUT)
+        ));
     }
     if !stderr.starts_with("error:") {
         problems.push("stderr does not start with \"error:\"".to_string());
@@ -403,7 +468,11 @@ fn check_build_error(out: &wasi_aot_tests::Output, expected: &[String]) -> Resul
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(format!("{}; stderr: {}", problems.join("; "), excerpt(&stderr)))
+        Err(format!(
+            "{}; stderr: {}",
+            problems.join("; "),
+            excerpt(&stderr)
+        ))
     }
 }
 
@@ -427,7 +496,8 @@ fn excerpt(text: &str) -> String {
 /// Copies a directory tree (regular files and directories).
 fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
     std::fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
-    let entries = std::fs::read_dir(from).map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+    let entries =
+        std::fs::read_dir(from).map_err(|e| format!("cannot read {}: {e}", from.display()))?;
     for entry in entries {
         let entry = entry.map_err(|e| format!("cannot read {}: {e}", from.display()))?;
         let (src, dst) = (entry.path(), to.join(entry.file_name()));

@@ -82,9 +82,15 @@ impl WorkDir {
         let path = dir.path().to_path_buf();
         if std::env::var_os("WASI_AOT_KEEP_WORK").is_some() {
             println!("work files kept in {}", path.display());
-            Ok(WorkDir { dir: None, path: dir.keep() })
+            Ok(WorkDir {
+                dir: None,
+                path: dir.keep(),
+            })
         } else {
-            Ok(WorkDir { dir: Some(dir), path })
+            Ok(WorkDir {
+                dir: Some(dir),
+                path,
+            })
         }
     }
 
@@ -153,10 +159,14 @@ pub fn run_with_timeout(
     stdin: Option<&[u8]>,
     timeout: Duration,
 ) -> Result<Output, String> {
-    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .process_group(0);
     let mut child = cmd
         .spawn()
         .map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))?;
@@ -273,8 +283,14 @@ pub struct Check {
 
 impl Check {
     /// Wraps a closure as a named check.
-    pub fn new(name: impl Into<String>, run: impl FnOnce() -> Result<(), String> + Send + 'static) -> Check {
-        Check { name: name.into(), run: Box::new(run) }
+    pub fn new(
+        name: impl Into<String>,
+        run: impl FnOnce() -> Result<(), String> + Send + 'static,
+    ) -> Check {
+        Check {
+            name: name.into(),
+            run: Box::new(run),
+        }
     }
 }
 
@@ -286,6 +302,51 @@ fn worker_count() -> usize {
         .filter(|&n: &usize| n > 0)
         .or_else(|| thread::available_parallelism().ok().map(|n| n.get()))
         .unwrap_or(2)
+}
+
+/// What a runner's checks need: the `wasi-aot` binary and a private work directory.
+pub struct Setup {
+    /// The `wasi-aot` binary (see [`wasi_aot_bin`]).
+    pub bin: PathBuf,
+    /// A fresh directory for work files, removed after the run (see [`WorkDir`]).
+    pub work: PathBuf,
+}
+
+/// The `main` of a runner: locates the binary, creates the work directory, asks `list`
+/// for the checks, keeps those whose name contains one of the command-line arguments
+/// (all when there are none; arguments starting with `-` are ignored) and runs them
+/// with [`run_checks`]. A failure before any check can run is reported as one failed
+/// check named `setup`.
+pub fn runner_main(
+    name: &str,
+    list: impl FnOnce(&Setup) -> Result<Vec<Check>, String>,
+) -> ExitCode {
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let bin = match wasi_aot_bin() {
+        Ok(bin) => bin,
+        Err(why) => return fail_setup(&why),
+    };
+    let work = match WorkDir::new(&format!("wasi-aot-{name}-")) {
+        Ok(work) => work,
+        Err(why) => return fail_setup(&why),
+    };
+    let setup = Setup {
+        bin,
+        work: work.path().to_path_buf(),
+    };
+    let checks = match list(&setup) {
+        Ok(checks) => checks,
+        Err(why) => return fail_setup(&why),
+    };
+    let checks = checks
+        .into_iter()
+        .filter(|c| filters.is_empty() || filters.iter().any(|f| c.name.contains(f.as_str())))
+        .collect();
+    // `work` lives until every check has finished.
+    run_checks(checks)
 }
 
 /// Runs every check on worker threads, printing `ok NAME` or `FAIL NAME: summary` as
@@ -328,12 +389,15 @@ pub fn run_checks(checks: Vec<Check>) -> ExitCode {
             println!("  {name}: {why}");
         }
     }
-    finish(passed.into_inner(), failures.len() + usize::from(total == 0))
+    finish(
+        passed.into_inner(),
+        failures.len() + usize::from(total == 0),
+    )
 }
 
 /// Reports a failure that stops a runner before any check can run (a missing binary or
 /// suite) in the same format as [`run_checks`].
-pub fn fail_setup(why: &str) -> ExitCode {
+fn fail_setup(why: &str) -> ExitCode {
     println!("FAIL setup: {why}");
     finish(0, 1)
 }
@@ -355,9 +419,15 @@ mod tests {
     fn compare_reports_first_differing_line() {
         assert_eq!(compare_exact("stdout", b"a\nb\n", b"a\nb\n"), None);
         let diff = compare_exact("stdout", b"a\nb\nc\n", b"a\nx\nc\n").unwrap();
-        assert!(diff.starts_with("stdout differs at line 2: expected \"b\\n\", got \"x\\n\""), "{diff}");
+        assert!(
+            diff.starts_with("stdout differs at line 2: expected \"b\\n\", got \"x\\n\""),
+            "{diff}"
+        );
         let diff = compare_exact("stderr", b"a\n", b"a\nmore\n").unwrap();
-        assert!(diff.contains("line 2: expected \"<end>\", got \"more\\n\""), "{diff}");
+        assert!(
+            diff.contains("line 2: expected \"<end>\", got \"more\\n\""),
+            "{diff}"
+        );
     }
 
     #[test]

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::sync::Arc;
 use wasi_aot_tests::{
-    compare_exact, compile_c, fail_setup, repo_root, run_checks, run_with_timeout, shared_dir,
-    wasi_aot_bin, Check, WorkDir, BUILD_TIMEOUT, RUN_TIMEOUT,
+    compare_exact, compile_c, repo_root, run_with_timeout, runner_main, shared_dir, Check,
+    BUILD_TIMEOUT, RUN_TIMEOUT,
 };
 
 /// How many `shootout-*.wasm` modules the suite has.
@@ -32,36 +32,28 @@ struct Benchmark {
 }
 
 fn main() -> ExitCode {
-    let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
-    let bin = match wasi_aot_bin() {
-        Ok(bin) => bin,
-        Err(why) => return fail_setup(&why),
-    };
-    let suite = shared_dir().join("bench").join("sightglass");
-    let benchmarks = match find_benchmarks(&suite) {
-        Ok(found) => found,
-        Err(why) => return fail_setup(&why),
-    };
-    let work = match WorkDir::new("wasi-aot-sightglass-") {
-        Ok(work) => work,
-        Err(why) => return fail_setup(&why),
-    };
-    let stubs = work.path().join("bench_stubs.o");
-    let stubs_source = repo_root().join("tests").join("sightglass").join("bench_stubs.c");
-    if let Err(why) = compile_c(&stubs_source, &stubs) {
-        return fail_setup(&why);
-    }
-    let (bin, stubs) = (Arc::new(bin), Arc::new(stubs));
-    let checks = benchmarks
-        .into_iter()
-        .filter(|b| filters.is_empty() || filters.iter().any(|f| b.name.contains(f.as_str())))
-        .map(|bench| {
-            let exe = work.path().join(bench.name.replace('/', "_"));
-            let (bin, stubs) = (Arc::clone(&bin), Arc::clone(&stubs));
-            Check::new(bench.name.clone(), move || run_benchmark(&bin, &stubs, &bench, &exe))
-        })
-        .collect();
-    run_checks(checks)
+    runner_main("sightglass", |setup| {
+        let benchmarks = find_benchmarks(&shared_dir().join("bench").join("sightglass"))?;
+        let stubs = Arc::new(setup.work.join("bench_stubs.o"));
+        compile_c(
+            &repo_root()
+                .join("tests")
+                .join("sightglass")
+                .join("bench_stubs.c"),
+            &stubs,
+        )?;
+        let bin = Arc::new(setup.bin.clone());
+        Ok(benchmarks
+            .into_iter()
+            .map(|bench| {
+                let exe = setup.work.join(bench.name.replace('/', "_"));
+                let (bin, stubs) = (Arc::clone(&bin), Arc::clone(&stubs));
+                Check::new(bench.name.clone(), move || {
+                    run_benchmark(&bin, &stubs, &bench, &exe)
+                })
+            })
+            .collect())
+    })
 }
 
 /// Lists the suite's modules; fails when the suite or any expected module is missing.
@@ -89,8 +81,15 @@ fn find_benchmarks(suite: &Path) -> Result<Vec<Benchmark>, String> {
     let mut benchmarks: Vec<Benchmark> = modules
         .into_iter()
         .map(|module| {
-            let stem = module.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            Benchmark { name: format!("shootout/{stem}"), expected_prefix: shootout.join(&stem), module }
+            let stem = module
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Benchmark {
+                name: format!("shootout/{stem}"),
+                expected_prefix: shootout.join(&stem),
+                module,
+            }
         })
         .collect();
     for dir in BENCHMARK_DIRS {
@@ -116,15 +115,30 @@ fn run_benchmark(bin: &Path, stubs: &Path, bench: &Benchmark, exe: &Path) -> Res
         path.push(suffix);
         std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", Path::new(&path).display()))
     };
-    let (want_stdout, want_stderr) = (read_expected(".stdout.expected")?, read_expected(".stderr.expected")?);
+    let (want_stdout, want_stderr) = (
+        read_expected(".stdout.expected")?,
+        read_expected(".stderr.expected")?,
+    );
 
     let mut grant = dir.as_os_str().to_os_string();
     grant.push("::.");
     let mut build = Command::new(bin);
-    build.arg("build").arg(&bench.module).arg("-o").arg(exe).arg("--link").arg(stubs).arg("--dir").arg(grant);
+    build
+        .arg("build")
+        .arg(&bench.module)
+        .arg("-o")
+        .arg(exe)
+        .arg("--link")
+        .arg(stubs)
+        .arg("--dir")
+        .arg(grant);
     let built = run_with_timeout(&mut build, None, BUILD_TIMEOUT)?;
     if built.timed_out || !built.status.success() {
-        return Err(format!("build failed ({}): {}", built.describe(BUILD_TIMEOUT), built.stderr_text().trim_end()));
+        return Err(format!(
+            "build failed ({}): {}",
+            built.describe(BUILD_TIMEOUT),
+            built.stderr_text().trim_end()
+        ));
     }
 
     let mut run = Command::new(exe);
@@ -132,7 +146,10 @@ fn run_benchmark(bin: &Path, stubs: &Path, bench: &Benchmark, exe: &Path) -> Res
     let out = run_with_timeout(&mut run, None, RUN_TIMEOUT)?;
     let mut problems = Vec::new();
     if out.timed_out || !out.status.success() {
-        problems.push(format!("expected exit 0, got {}", out.describe(RUN_TIMEOUT)));
+        problems.push(format!(
+            "expected exit 0, got {}",
+            out.describe(RUN_TIMEOUT)
+        ));
     }
     problems.extend(compare_exact("stdout", &want_stdout, &out.stdout));
     problems.extend(compare_exact("stderr", &want_stderr, &out.stderr));
