@@ -29,7 +29,7 @@ pub struct Builtin {
     pub trap_on_nonzero: Option<Trap>,
 }
 
-use AbiType::{I32, I64, Ptr};
+use AbiType::{Ptr, I32, I64};
 
 /// `(mem, delta_pages) -> old_pages or -1`
 pub const MEMORY_GROW: Builtin = Builtin {

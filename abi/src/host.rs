@@ -15,7 +15,13 @@ pub enum HostType {
 pub fn host_symbol(module: &str, name: &str) -> String {
     let clean = |s: &str| -> String {
         s.chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect()
     };
     format!("{}_{}", clean(module), clean(name))
@@ -64,9 +70,17 @@ pub const WASI_FUNCTIONS: &[WasiFunction] = &[
     ("fd_write", &[I32, I32, I32, I32], true),
     ("path_create_directory", &[I32, I32, I32], true),
     ("path_filestat_get", &[I32, I32, I32, I32, I32], true),
-    ("path_filestat_set_times", &[I32, I32, I32, I32, I64, I64, I32], true),
+    (
+        "path_filestat_set_times",
+        &[I32, I32, I32, I32, I64, I64, I32],
+        true,
+    ),
     ("path_link", &[I32, I32, I32, I32, I32, I32, I32], true),
-    ("path_open", &[I32, I32, I32, I32, I32, I64, I64, I32, I32], true),
+    (
+        "path_open",
+        &[I32, I32, I32, I32, I32, I64, I64, I32, I32],
+        true,
+    ),
     ("path_readlink", &[I32, I32, I32, I32, I32, I32], true),
     ("path_remove_directory", &[I32, I32, I32], true),
     ("path_rename", &[I32, I32, I32, I32, I32, I32], true),

@@ -85,40 +85,21 @@ impl BuildCommand {
     }
 }
 
-/// `wasi-aot run [OPTIONS] INPUT [--] [ARGS...]`.
+/// `wasi-aot run [OPTIONS] INPUT [OPTIONS] [--] [ARGS...]`.
 #[derive(Debug, Args)]
 pub struct RunCommand {
-    /// Options shared with `build`; they go before INPUT.
+    /// Options shared with `build`; they may come before or after INPUT (up to `--`).
     #[command(flatten)]
     pub options: BuildOptions,
-    /// The module to run (`.wasm` binary or `.wat` text), which is also the program's
-    /// `argv[0]`, then the program's arguments: everything after INPUT, options included
-    /// (a `--` right after INPUT is dropped).
-    #[arg(
-        value_names = ["INPUT", "ARGS"],
-        required = true,
-        num_args = 1..,
-        trailing_var_arg = true
-    )]
-    pub input_and_args: Vec<OsString>,
+    /// The module to run (`.wasm` binary or `.wat` text); also the program's `argv[0]`.
+    #[arg(value_name = "INPUT")]
+    pub input: PathBuf,
+    /// The program's arguments; those starting with `-` go after `--`.
+    #[arg(value_name = "ARGS")]
+    pub args: Vec<OsString>,
 }
 
 impl RunCommand {
-    /// The module to run.
-    pub fn input(&self) -> &Path {
-        // Clap requires at least one value.
-        self.input_and_args.first().map_or(Path::new(""), Path::new)
-    }
-
-    /// The program's arguments (after `argv[0]`).
-    pub fn args(&self) -> &[OsString] {
-        let args = self.input_and_args.get(1..).unwrap_or_default();
-        match args.split_first() {
-            Some((first, rest)) if first == "--" => rest,
-            _ => args,
-        }
-    }
-
     /// Builds `input` into the cache (unless it is already there) and replaces this
     /// process with it.
     ///
@@ -127,10 +108,10 @@ impl RunCommand {
     /// As [`BuildCommand::execute`], plus cache and `exec` failures. On success this does
     /// not return.
     pub fn execute(self) -> anyhow::Result<ExitCode> {
-        let input = self.input();
+        let input = self.input.as_path();
         let wasm = executable::read_module(input)?;
         let exe = cache::cached_executable(input, &wasm, &self.options.settings())?;
-        let err = cache::exec(&exe, input.as_os_str(), self.args());
+        let err = cache::exec(&exe, input.as_os_str(), &self.args);
         Err(err).with_context(|| format!("running {}", exe.display()))
     }
 }
@@ -410,37 +391,31 @@ mod tests {
     }
 
     #[test]
-    fn run_passes_everything_after_input_to_the_program() {
-        let r = run_cmd(&["--dir", ".", "prog.wasm", "--dir", "x", "-O0", "plain"]);
-        assert_eq!(r.input(), Path::new("prog.wasm"));
-        assert_eq!(r.args(), ["--dir", "x", "-O0", "plain"]);
+    fn run_takes_options_around_input_and_arguments_after_the_separator() {
+        // The issue's own example: options after INPUT, program arguments after `--`.
+        let r = run_cmd(&["prog.wasm", "--dir", ".", "--", "a", "b"]);
+        assert_eq!(r.input, Path::new("prog.wasm"));
+        assert_eq!(r.args, ["a", "b"]);
         assert_eq!(r.options.dirs, [(".".to_string(), ".".to_string())]);
-        assert_eq!(r.options.settings().opt_level, OptLevel::SpeedAndSize);
 
-        let r = run_cmd(&["-O0", "prog.wat", "--", "--help", "a b"]);
+        let r = run_cmd(&["--dir", ".", "prog.wasm", "-O0", "plain"]);
+        assert_eq!(r.args, ["plain"]);
         assert_eq!(r.options.settings().opt_level, OptLevel::None);
-        assert_eq!(r.args(), ["--help", "a b"]);
 
-        // Only the first `--` after INPUT separates; later ones go to the program.
-        let r = run_cmd(&["prog.wasm", "--", "--", "x", "--"]);
-        assert_eq!(r.args(), ["--", "x", "--"]);
-        let r = run_cmd(&["prog.wasm", "x", "--"]);
-        assert_eq!(r.args(), ["x", "--"]);
+        let r = run_cmd(&["prog.wat", "--", "--help", "a b", "--"]);
+        assert_eq!(r.args, ["--help", "a b", "--"]);
 
         // `--` before INPUT ends the options.
         let r = run_cmd(&["--", "-dash.wasm", "-O0"]);
-        assert_eq!(r.input(), Path::new("-dash.wasm"));
-        assert_eq!(r.args(), ["-O0"]);
+        assert_eq!(r.input, Path::new("-dash.wasm"));
+        assert_eq!(r.args, ["-O0"]);
         assert_eq!(
             error_kind(&["run", "--frobnicate", "prog.wasm"]),
             ErrorKind::UnknownArgument
         );
 
-        let r = run_cmd(&["prog.wasm", "--help"]);
-        assert_eq!(r.args(), ["--help"]);
-
         let r = run_cmd(&["prog.wasm"]);
-        assert!(r.args().is_empty());
+        assert!(r.args.is_empty());
 
         assert_eq!(error_kind(&["run"]), ErrorKind::MissingRequiredArgument);
         // `run` builds into the cache: it has no `-o`.

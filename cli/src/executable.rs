@@ -47,7 +47,7 @@ impl Settings {
 /// its text does not parse.
 pub fn read_module(input: &Path) -> anyhow::Result<Vec<u8>> {
     let bytes = fs::read(input).with_context(|| format!("reading {}", input.display()))?;
-    wasi_aot_compiler::read_input(&bytes).with_context(|| input.display().to_string())
+    wasi_aot_compiler::read_input(&bytes, input).with_context(|| input.display().to_string())
 }
 
 /// Compiles `wasm` (read from `input`, which names it in messages) and links it into the

@@ -17,10 +17,12 @@ use wasi_aot_abi::vmctx::VMOffsets;
 use wasmparser::{TypeRef, Validator, WasmFeatures};
 
 use crate::emit::{define_bytes, define_descriptor, DescriptorInputs};
-use crate::environ::{builtin_signature, trap_from_code, wasm_signature, Callee, ModuleTranslation};
+use crate::environ::{
+    builtin_signature, trap_from_code, wasm_signature, Callee, ModuleTranslation,
+};
 use crate::module_env::ModuleEnv;
-use crate::translate::FuncTranslator;
 use crate::trampolines;
+use crate::translate::FuncTranslator;
 use crate::{CompileError, CompileOptions, ImportBinding, ImportInfo, ObjectKind};
 
 /// The WebAssembly features this compiler accepts.
@@ -48,7 +50,10 @@ struct CompiledFunction {
 }
 
 /// Pairs each trap site with the wasm offset of the instruction that produced it.
-pub(crate) fn trap_records(code: &cranelift_codegen::CompiledCode, fallback_offset: u32) -> Vec<TrapRecord> {
+pub(crate) fn trap_records(
+    code: &cranelift_codegen::CompiledCode,
+    fallback_offset: u32,
+) -> Vec<TrapRecord> {
     let srclocs = code.buffer.get_srclocs_sorted();
     let mut records: Vec<TrapRecord> = code
         .buffer
@@ -88,15 +93,19 @@ pub fn compile(
     let env = ModuleEnv::parse(wasm)?;
     let isa = crate::isa::target_isa(options.opt_level)?;
     let call_conv = isa.default_call_conv();
-    let builder = ObjectBuilder::new(isa.clone(), "wasm", default_libcall_names())
-        .map_err(object_err)?;
+    let builder =
+        ObjectBuilder::new(isa.clone(), "wasm", default_libcall_names()).map_err(object_err)?;
     let mut module = ObjectModule::new(builder);
 
     // Builtins and, for executables, the runtime entry point are imported symbols.
     let mut builtin_ids = Vec::new();
     for builtin in builtins::ALL {
         let id = module
-            .declare_function(builtin.symbol, Linkage::Import, &builtin_signature(builtin, call_conv))
+            .declare_function(
+                builtin.symbol,
+                Linkage::Import,
+                &builtin_signature(builtin, call_conv),
+            )
             .map_err(object_err)?;
         builtin_ids.push((builtin.symbol, id));
     }
@@ -266,7 +275,11 @@ pub fn compile(
             )
             .map_err(object_err)?;
         let main = module
-            .declare_function("main", Linkage::Export, &trampolines::main_signature(call_conv))
+            .declare_function(
+                "main",
+                Linkage::Export,
+                &trampolines::main_signature(call_conv),
+            )
             .map_err(object_err)?;
         trampolines::define_main(
             &mut module,
@@ -285,4 +298,3 @@ pub fn compile(
         .emit()
         .map_err(|e| CompileError::Object(e.to_string()))
 }
-

@@ -7,8 +7,8 @@ use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
 use cranelift_object::ObjectModule;
 use wasi_aot_abi::descriptor::{
     extern_kind, segment_mode, DataSegmentDesc, ElemSegmentDesc, ExportDesc, FuncTypeDesc,
-    FunctionDesc, GlobalDesc, ImportDesc, LimitsDesc, ModuleDescriptor, TableDesc,
-    TrapRecord, ABI_VERSION,
+    FunctionDesc, GlobalDesc, ImportDesc, LimitsDesc, ModuleDescriptor, TableDesc, TrapRecord,
+    ABI_VERSION,
 };
 use wasmparser::{ExternalKind, TypeRef};
 
@@ -92,7 +92,14 @@ pub struct DescriptorInputs<'a> {
     pub bounds_checks: u32,
 }
 
-fn function_desc(blob: &mut Blob, at: usize, id: FuncId, len: usize, name: &str, traps: &[TrapRecord]) {
+fn function_desc(
+    blob: &mut Blob,
+    at: usize,
+    id: FuncId,
+    len: usize,
+    name: &str,
+    traps: &[TrapRecord],
+) {
     blob.put_func(at + offset_of!(FunctionDesc, code), id);
     blob.put_u64(at + offset_of!(FunctionDesc, code_len), len as u64);
     blob.put_bytes(at + offset_of!(FunctionDesc, name), name.as_bytes());
@@ -109,7 +116,10 @@ fn function_desc(blob: &mut Blob, at: usize, id: FuncId, len: usize, name: &str,
 fn limits(blob: &mut Blob, at: usize, min: u64, max: Option<u64>) {
     blob.put_u64(at + offset_of!(LimitsDesc, min), min);
     blob.put_u64(at + offset_of!(LimitsDesc, max), max.unwrap_or(0));
-    blob.put_u32(at + offset_of!(LimitsDesc, has_max), u32::from(max.is_some()));
+    blob.put_u32(
+        at + offset_of!(LimitsDesc, has_max),
+        u32::from(max.is_some()),
+    );
 }
 
 /// Reserves an array of `count` `T`s and points the root's `field` (a `Slice<T>`) at it.
@@ -122,8 +132,14 @@ fn array<T>(blob: &mut Blob, field: usize, count: usize) -> usize {
 fn build(env: &ModuleEnv<'_>, inputs: &DescriptorInputs<'_>) -> Blob {
     let mut blob = Blob::default();
     let root = blob.reserve::<ModuleDescriptor>(1);
-    blob.put_u32(root + offset_of!(ModuleDescriptor, abi_version), ABI_VERSION);
-    blob.put_u32(root + offset_of!(ModuleDescriptor, bounds_checks), inputs.bounds_checks);
+    blob.put_u32(
+        root + offset_of!(ModuleDescriptor, abi_version),
+        ABI_VERSION,
+    );
+    blob.put_u32(
+        root + offset_of!(ModuleDescriptor, bounds_checks),
+        inputs.bounds_checks,
+    );
     let counts = env.vm_counts();
     let c = root + offset_of!(ModuleDescriptor, counts);
     for (i, v) in [
@@ -142,25 +158,42 @@ fn build(env: &ModuleEnv<'_>, inputs: &DescriptorInputs<'_>) -> Blob {
     {
         blob.put_u32(c + 4 * i, v);
     }
-    blob.put_u32(root + offset_of!(ModuleDescriptor, start_func), env.start.unwrap_or(u32::MAX));
+    blob.put_u32(
+        root + offset_of!(ModuleDescriptor, start_func),
+        env.start.unwrap_or(u32::MAX),
+    );
     if let Some(name) = env.module_name {
         blob.put_bytes(root + offset_of!(ModuleDescriptor, name), name.as_bytes());
     }
 
-    let types = array::<FuncTypeDesc>(&mut blob, root + offset_of!(ModuleDescriptor, types), env.types.len());
+    let types = array::<FuncTypeDesc>(
+        &mut blob,
+        root + offset_of!(ModuleDescriptor, types),
+        env.types.len(),
+    );
     for (i, ty) in env.types.iter().enumerate() {
         let at = types + i * size_of::<FuncTypeDesc>();
         let params: Vec<u8> = ty.params().iter().map(|t| val_type_code(*t)).collect();
         let results: Vec<u8> = ty.results().iter().map(|t| val_type_code(*t)).collect();
         blob.put_bytes(at + offset_of!(FuncTypeDesc, params), &params);
         blob.put_bytes(at + offset_of!(FuncTypeDesc, results), &results);
-        blob.put_func(at + offset_of!(FuncTypeDesc, array_trampoline), inputs.trampolines[i]);
+        blob.put_func(
+            at + offset_of!(FuncTypeDesc, array_trampoline),
+            inputs.trampolines[i],
+        );
     }
 
-    let imports = array::<ImportDesc>(&mut blob, root + offset_of!(ModuleDescriptor, imports), env.imports.len());
+    let imports = array::<ImportDesc>(
+        &mut blob,
+        root + offset_of!(ModuleDescriptor, imports),
+        env.imports.len(),
+    );
     for (i, import) in env.imports.iter().enumerate() {
         let at = imports + i * size_of::<ImportDesc>();
-        blob.put_bytes(at + offset_of!(ImportDesc, module), import.module.as_bytes());
+        blob.put_bytes(
+            at + offset_of!(ImportDesc, module),
+            import.module.as_bytes(),
+        );
         blob.put_bytes(at + offset_of!(ImportDesc, name), import.name.as_bytes());
         let (kind, val_type, mutable, limits) = match import.ty {
             TypeRef::Func(t) | TypeRef::FuncExact(t) => {
@@ -177,14 +210,22 @@ fn build(env: &ModuleEnv<'_>, inputs: &DescriptorInputs<'_>) -> Blob {
                 Some((t.initial, t.maximum)),
             ),
             TypeRef::Memory(m) => (extern_kind::MEMORY, 0, false, Some((m.initial, m.maximum))),
-            TypeRef::Global(g) => (extern_kind::GLOBAL, val_type_code(g.content_type), g.mutable, None),
+            TypeRef::Global(g) => (
+                extern_kind::GLOBAL,
+                val_type_code(g.content_type),
+                g.mutable,
+                None,
+            ),
             TypeRef::Tag(_) => unreachable!("rejected while parsing"),
         };
         blob.put_u8(at + offset_of!(ImportDesc, kind), kind);
         blob.put_u8(at + offset_of!(ImportDesc, val_type), val_type);
         blob.put_u8(at + offset_of!(ImportDesc, mutable), u8::from(mutable));
         if let Some((min, max)) = limits {
-            blob.put_u8(at + offset_of!(ImportDesc, has_max), u8::from(max.is_some()));
+            blob.put_u8(
+                at + offset_of!(ImportDesc, has_max),
+                u8::from(max.is_some()),
+            );
             blob.put_u64(at + offset_of!(ImportDesc, min), min);
             blob.put_u64(at + offset_of!(ImportDesc, max), max.unwrap_or(0));
         }
@@ -205,36 +246,79 @@ fn build(env: &ModuleEnv<'_>, inputs: &DescriptorInputs<'_>) -> Blob {
         );
         function_desc(&mut blob, at, *id, *len, &inputs.names[i], traps);
     }
-    let stubs = array::<FunctionDesc>(&mut blob, root + offset_of!(ModuleDescriptor, stubs), inputs.stubs.len());
+    let stubs = array::<FunctionDesc>(
+        &mut blob,
+        root + offset_of!(ModuleDescriptor, stubs),
+        inputs.stubs.len(),
+    );
     for (i, (id, len, name, traps)) in inputs.stubs.iter().enumerate() {
-        function_desc(&mut blob, stubs + i * size_of::<FunctionDesc>(), *id, *len, name, traps);
+        function_desc(
+            &mut blob,
+            stubs + i * size_of::<FunctionDesc>(),
+            *id,
+            *len,
+            name,
+            traps,
+        );
     }
 
     let defined_memories = &env.memories[env.num_imported_memories as usize..];
-    let memories = array::<LimitsDesc>(&mut blob, root + offset_of!(ModuleDescriptor, memories), defined_memories.len());
+    let memories = array::<LimitsDesc>(
+        &mut blob,
+        root + offset_of!(ModuleDescriptor, memories),
+        defined_memories.len(),
+    );
     for (i, m) in defined_memories.iter().enumerate() {
-        limits(&mut blob, memories + i * size_of::<LimitsDesc>(), m.initial, m.maximum);
+        limits(
+            &mut blob,
+            memories + i * size_of::<LimitsDesc>(),
+            m.initial,
+            m.maximum,
+        );
     }
 
     let defined_tables = &env.tables[env.num_imported_tables as usize..];
-    let tables = array::<TableDesc>(&mut blob, root + offset_of!(ModuleDescriptor, tables), defined_tables.len());
+    let tables = array::<TableDesc>(
+        &mut blob,
+        root + offset_of!(ModuleDescriptor, tables),
+        defined_tables.len(),
+    );
     for (i, t) in defined_tables.iter().enumerate() {
         let at = tables + i * size_of::<TableDesc>();
-        limits(&mut blob, at + offset_of!(TableDesc, limits), t.initial, t.maximum);
-        blob.put_u32(at + offset_of!(TableDesc, elem_type), u32::from(ref_type_code(t.element_type)));
+        limits(
+            &mut blob,
+            at + offset_of!(TableDesc, limits),
+            t.initial,
+            t.maximum,
+        );
+        blob.put_u32(
+            at + offset_of!(TableDesc, elem_type),
+            u32::from(ref_type_code(t.element_type)),
+        );
         blob.put_bytes(at + offset_of!(TableDesc, init), &env.table_inits[i]);
     }
 
     let defined_globals = &env.globals[env.num_imported_globals as usize..];
-    let globals = array::<GlobalDesc>(&mut blob, root + offset_of!(ModuleDescriptor, globals), defined_globals.len());
+    let globals = array::<GlobalDesc>(
+        &mut blob,
+        root + offset_of!(ModuleDescriptor, globals),
+        defined_globals.len(),
+    );
     for (i, g) in defined_globals.iter().enumerate() {
         let at = globals + i * size_of::<GlobalDesc>();
-        blob.put_u8(at + offset_of!(GlobalDesc, val_type), val_type_code(g.content_type));
+        blob.put_u8(
+            at + offset_of!(GlobalDesc, val_type),
+            val_type_code(g.content_type),
+        );
         blob.put_u8(at + offset_of!(GlobalDesc, mutable), u8::from(g.mutable));
         blob.put_bytes(at + offset_of!(GlobalDesc, init), &env.global_inits[i]);
     }
 
-    let exports = array::<ExportDesc>(&mut blob, root + offset_of!(ModuleDescriptor, exports), env.exports.len());
+    let exports = array::<ExportDesc>(
+        &mut blob,
+        root + offset_of!(ModuleDescriptor, exports),
+        env.exports.len(),
+    );
     for (i, (name, kind, index)) in env.exports.iter().enumerate() {
         let at = exports + i * size_of::<ExportDesc>();
         blob.put_bytes(at + offset_of!(ExportDesc, name), name.as_bytes());
@@ -249,22 +333,37 @@ fn build(env: &ModuleEnv<'_>, inputs: &DescriptorInputs<'_>) -> Blob {
         blob.put_u32(at + offset_of!(ExportDesc, index), *index);
     }
 
-    let data = array::<DataSegmentDesc>(&mut blob, root + offset_of!(ModuleDescriptor, data_segments), env.data.len());
+    let data = array::<DataSegmentDesc>(
+        &mut blob,
+        root + offset_of!(ModuleDescriptor, data_segments),
+        env.data.len(),
+    );
     for (i, segment) in env.data.iter().enumerate() {
         let at = data + i * size_of::<DataSegmentDesc>();
         let target = blob.append(segment.bytes, 16);
-        blob.put_slice(at + offset_of!(DataSegmentDesc, bytes), target, segment.bytes.len());
+        blob.put_slice(
+            at + offset_of!(DataSegmentDesc, bytes),
+            target,
+            segment.bytes.len(),
+        );
         match &segment.active {
             Some((memory, offset)) => {
                 blob.put_u32(at + offset_of!(DataSegmentDesc, memory), *memory);
                 blob.put_u32(at + offset_of!(DataSegmentDesc, mode), segment_mode::ACTIVE);
                 blob.put_bytes(at + offset_of!(DataSegmentDesc, offset), offset);
             }
-            None => blob.put_u32(at + offset_of!(DataSegmentDesc, mode), segment_mode::PASSIVE),
+            None => blob.put_u32(
+                at + offset_of!(DataSegmentDesc, mode),
+                segment_mode::PASSIVE,
+            ),
         }
     }
 
-    let elems = array::<ElemSegmentDesc>(&mut blob, root + offset_of!(ModuleDescriptor, elem_segments), env.elems.len());
+    let elems = array::<ElemSegmentDesc>(
+        &mut blob,
+        root + offset_of!(ModuleDescriptor, elem_segments),
+        env.elems.len(),
+    );
     for (i, segment) in env.elems.iter().enumerate() {
         let at = elems + i * size_of::<ElemSegmentDesc>();
         blob.put_bytes(at + offset_of!(ElemSegmentDesc, items), &segment.items);
@@ -272,7 +371,10 @@ fn build(env: &ModuleEnv<'_>, inputs: &DescriptorInputs<'_>) -> Blob {
         blob.put_u32(at + offset_of!(ElemSegmentDesc, count), segment.count);
         blob.put_u32(at + offset_of!(ElemSegmentDesc, table), segment.table);
         blob.put_u32(at + offset_of!(ElemSegmentDesc, mode), segment.mode);
-        blob.put_u32(at + offset_of!(ElemSegmentDesc, elem_type), u32::from(segment.elem_type));
+        blob.put_u32(
+            at + offset_of!(ElemSegmentDesc, elem_type),
+            u32::from(segment.elem_type),
+        );
     }
     blob
 }
@@ -305,14 +407,22 @@ pub fn define_descriptor(
 }
 
 /// Declares and defines a read-only exported data symbol holding `bytes`.
-pub fn define_bytes(module: &mut ObjectModule, symbol: &str, bytes: &[u8]) -> Result<DataId, CompileError> {
+pub fn define_bytes(
+    module: &mut ObjectModule,
+    symbol: &str,
+    bytes: &[u8],
+) -> Result<DataId, CompileError> {
     let object_err = |e: cranelift_module::ModuleError| CompileError::Object(e.to_string());
     let id = module
         .declare_data(symbol, Linkage::Export, false, false)
         .map_err(object_err)?;
     let mut desc = DataDescription::new();
     // A zero-length object would share its address with the next symbol; keep one byte.
-    desc.define(if bytes.is_empty() { vec![0].into_boxed_slice() } else { bytes.into() });
+    desc.define(if bytes.is_empty() {
+        vec![0].into_boxed_slice()
+    } else {
+        bytes.into()
+    });
     module.define_data(id, &desc).map_err(object_err)?;
     Ok(id)
 }

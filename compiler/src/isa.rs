@@ -23,7 +23,14 @@ pub fn target_isa(opt_level: OptLevel) -> Result<Arc<dyn TargetIsa>, CompileErro
         ("opt_level", level),
         // Executables are PIE: calls to runtime symbols go through the GOT.
         ("is_pic", "true"),
-        ("enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" }),
+        (
+            "enable_verifier",
+            if cfg!(debug_assertions) {
+                "true"
+            } else {
+                "false"
+            },
+        ),
         // Multi-value functions return extra results through a hidden pointer.
         ("enable_multi_ret_implicit_sret", "true"),
         // Frame pointers let perf, gdb and the trap backtrace walk wasm frames.
@@ -36,7 +43,13 @@ pub fn target_isa(opt_level: OptLevel) -> Result<Arc<dyn TargetIsa>, CompileErro
         flags.set(name, value).map_err(|e| err(&e))?;
     }
     let mut builder = isa::lookup_by_name("x86_64-unknown-linux-gnu").map_err(|e| err(&e))?;
-    for feature in ["has_sse3", "has_ssse3", "has_sse41", "has_sse42", "has_popcnt"] {
+    for feature in [
+        "has_sse3",
+        "has_ssse3",
+        "has_sse41",
+        "has_sse42",
+        "has_popcnt",
+    ] {
         builder.enable(feature).map_err(|e| err(&e))?;
     }
     builder

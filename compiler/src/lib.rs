@@ -144,15 +144,18 @@ pub struct ModuleInfo {
     pub exports: Vec<ExportInfo>,
 }
 
-/// Turns the input file's bytes into a binary module: `.wat` text is parsed, binary
-/// modules pass through.
-pub fn read_input(bytes: &[u8]) -> Result<Vec<u8>, CompileError> {
+/// Turns the input file's bytes into a binary module: `.wat` text is parsed (errors
+/// name `path` with line and column), binary modules pass through.
+pub fn read_input(bytes: &[u8], path: &std::path::Path) -> Result<Vec<u8>, CompileError> {
     if bytes.starts_with(b"\0asm") {
         return Ok(bytes.to_vec());
     }
     wat::parse_bytes(bytes)
         .map(|wasm| wasm.into_owned())
-        .map_err(|e| CompileError::Wat(e.to_string()))
+        .map_err(|mut e| {
+            e.set_path(path);
+            CompileError::Wat(e.to_string())
+        })
 }
 
 /// Validates `wasm` and describes its imports and exports.

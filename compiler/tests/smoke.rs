@@ -23,9 +23,11 @@ fn symbols(obj: &[u8]) -> Vec<(String, bool)> {
 
 #[test]
 fn executable_object_defines_main_and_names_functions() {
-    let wasm = read_input(HELLO.as_bytes()).unwrap();
+    let wasm = read_input(HELLO.as_bytes(), std::path::Path::new("hello.wat")).unwrap();
     let options = CompileOptions {
-        kind: ObjectKind::Executable { exec_config: vec![1, 2, 3] },
+        kind: ObjectKind::Executable {
+            exec_config: vec![1, 2, 3],
+        },
         ..CompileOptions::default()
     };
     let obj = compile(&wasm, &options, &|i| {

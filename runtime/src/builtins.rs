@@ -9,10 +9,16 @@ use crate::instance::instance_from_vmctx;
 /// # Safety
 /// Called by generated code with its own vmctx.
 #[no_mangle]
-pub unsafe extern "C" fn wasi_aot_builtin_memory_grow(vmctx: *mut u8, memory: u32, delta: u64) -> i64 {
+pub unsafe extern "C" fn wasi_aot_builtin_memory_grow(
+    vmctx: *mut u8,
+    memory: u32,
+    delta: u64,
+) -> i64 {
     // SAFETY: guaranteed by the caller.
     let instance = unsafe { instance_from_vmctx(vmctx) };
-    instance.memory_grow(memory, delta).map_or(-1, |old| old as i64)
+    instance
+        .memory_grow(memory, delta)
+        .map_or(-1, |old| old as i64)
 }
 
 /// `memory.copy` between memories (the same one for single-memory modules).
@@ -31,9 +37,13 @@ pub unsafe extern "C" fn wasi_aot_builtin_memory_copy(
     // SAFETY: guaranteed by the caller; wasm code is suspended during the copy.
     let (dst_mem, src_mem) = unsafe {
         let instance = instance_from_vmctx(vmctx);
-        (instance.memory_slice(dst_memory), instance.memory_slice(src_memory))
+        (
+            instance.memory_slice(dst_memory),
+            instance.memory_slice(src_memory),
+        )
     };
-    let in_bounds = |start: u64, size: usize| start.checked_add(len).is_some_and(|end| end <= size as u64);
+    let in_bounds =
+        |start: u64, size: usize| start.checked_add(len).is_some_and(|end| end <= size as u64);
     if !in_bounds(dst, dst_mem.len()) || !in_bounds(src, src_mem.len()) {
         return 1;
     }
@@ -53,7 +63,13 @@ pub unsafe extern "C" fn wasi_aot_builtin_memory_copy(
 /// # Safety
 /// Called by generated code with its own vmctx.
 #[no_mangle]
-pub unsafe extern "C" fn wasi_aot_builtin_memory_fill(vmctx: *mut u8, memory: u32, dst: u64, byte: u32, len: u64) -> i32 {
+pub unsafe extern "C" fn wasi_aot_builtin_memory_fill(
+    vmctx: *mut u8,
+    memory: u32,
+    dst: u64,
+    byte: u32,
+    len: u64,
+) -> i32 {
     // SAFETY: guaranteed by the caller.
     let mem = unsafe { instance_from_vmctx(vmctx).memory_slice(memory) };
     match dst.checked_add(len).filter(|end| *end <= mem.len() as u64) {
@@ -98,10 +114,17 @@ pub unsafe extern "C" fn wasi_aot_builtin_data_drop(vmctx: *mut u8, segment: u32
 /// # Safety
 /// Called by generated code with its own vmctx.
 #[no_mangle]
-pub unsafe extern "C" fn wasi_aot_builtin_table_grow(vmctx: *mut u8, table: u32, init: usize, delta: u32) -> i32 {
+pub unsafe extern "C" fn wasi_aot_builtin_table_grow(
+    vmctx: *mut u8,
+    table: u32,
+    init: usize,
+    delta: u32,
+) -> i32 {
     // SAFETY: guaranteed by the caller.
     let instance = unsafe { instance_from_vmctx(vmctx) };
-    instance.table_grow(table, init, delta).map_or(-1, |old| old as i32)
+    instance
+        .table_grow(table, init, delta)
+        .map_or(-1, |old| old as i32)
 }
 
 /// `table.fill`.
@@ -109,10 +132,19 @@ pub unsafe extern "C" fn wasi_aot_builtin_table_grow(vmctx: *mut u8, table: u32,
 /// # Safety
 /// Called by generated code with its own vmctx.
 #[no_mangle]
-pub unsafe extern "C" fn wasi_aot_builtin_table_fill(vmctx: *mut u8, table: u32, dst: u32, value: usize, len: u32) -> i32 {
+pub unsafe extern "C" fn wasi_aot_builtin_table_fill(
+    vmctx: *mut u8,
+    table: u32,
+    dst: u32,
+    value: usize,
+    len: u32,
+) -> i32 {
     // SAFETY: guaranteed by the caller.
     let elements = unsafe { instance_from_vmctx(vmctx) }.table_elements(table);
-    match u64::from(dst).checked_add(u64::from(len)).filter(|end| *end <= elements.len() as u64) {
+    match u64::from(dst)
+        .checked_add(u64::from(len))
+        .filter(|end| *end <= elements.len() as u64)
+    {
         Some(end) => {
             elements[dst as usize..end as usize].fill(value);
             0
@@ -158,7 +190,14 @@ pub unsafe extern "C" fn wasi_aot_builtin_table_copy(
 /// # Safety
 /// Called by generated code with its own vmctx.
 #[no_mangle]
-pub unsafe extern "C" fn wasi_aot_builtin_table_init(vmctx: *mut u8, table: u32, segment: u32, dst: u32, src: u32, len: u32) -> i32 {
+pub unsafe extern "C" fn wasi_aot_builtin_table_init(
+    vmctx: *mut u8,
+    table: u32,
+    segment: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> i32 {
     // SAFETY: guaranteed by the caller.
     let instance = unsafe { instance_from_vmctx(vmctx) };
     i32::from(instance.table_init(table, segment, dst, src, len))
@@ -191,11 +230,17 @@ mod tests {
             "wasi_aot_builtin_table_init",
             "wasi_aot_builtin_elem_drop",
         ];
-        let listed: Vec<&str> = wasi_aot_abi::builtins::ALL.iter().map(|b| b.symbol).collect();
+        let listed: Vec<&str> = wasi_aot_abi::builtins::ALL
+            .iter()
+            .map(|b| b.symbol)
+            .collect();
         assert_eq!(listed, defined);
         let source = include_str!("builtins.rs");
         for name in defined {
-            assert!(source.contains(&format!("extern \"C\" fn {name}(")), "{name}");
+            assert!(
+                source.contains(&format!("extern \"C\" fn {name}(")),
+                "{name}"
+            );
         }
     }
 }

@@ -30,7 +30,8 @@ pub fn register(descriptor: &'static ModuleDescriptor) {
         return;
     }
     // SAFETY: descriptors come from compiled objects and live for the whole process.
-    let (functions, stubs) = unsafe { (descriptor.functions.as_slice(), descriptor.stubs.as_slice()) };
+    let (functions, stubs) =
+        unsafe { (descriptor.functions.as_slice(), descriptor.stubs.as_slice()) };
     let mut ranges: Vec<_> = functions
         .iter()
         .chain(stubs)

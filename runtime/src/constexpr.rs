@@ -72,7 +72,10 @@ mod tests {
         ]);
         assert_eq!(evaluate(&expr, |_| 10, |_| 0), Some(8));
         let expr = encode(&[ConstOp::RefFunc(3), ConstOp::End]);
-        assert_eq!(evaluate(&expr, |_| 0, |i| 0x1000 + i as usize), Some(0x1003));
+        assert_eq!(
+            evaluate(&expr, |_| 0, |i| 0x1000 + i as usize),
+            Some(0x1003)
+        );
         assert_eq!(evaluate(&[0x41], |_| 0, |_| 0), None);
     }
 }

@@ -9,7 +9,7 @@ use wasi_aot_abi::descriptor::{extern_kind, ModuleDescriptor};
 use wasi_aot_abi::exec_config::ExecConfig;
 use wasi_aot_abi::trap::TRAP_EXIT_STATUS;
 
-use crate::instance::{InstantiateError, Instance};
+use crate::instance::{Instance, InstantiateError};
 use crate::traps::Unwind;
 use crate::wasi::{WasiConfig, WasiCtx};
 
@@ -88,8 +88,16 @@ fn run_command(
     };
     instance.set_max_wasm_stack(usable_stack(config.max_wasm_stack));
     let start = match instance.export("_start") {
-        Some((kind, index)) if u32::from(kind) == u32::from(extern_kind::FUNC) && instance.is_nullary(index) => index,
-        _ => return Err(fail("module has no `_start` function export of type [] -> []")),
+        Some((kind, index))
+            if u32::from(kind) == u32::from(extern_kind::FUNC) && instance.is_nullary(index) =>
+        {
+            index
+        }
+        _ => {
+            return Err(fail(
+                "module has no `_start` function export of type [] -> []",
+            ))
+        }
     };
     Ok(match instance.call_function(start, &mut []) {
         Ok(()) => 0,

@@ -220,7 +220,10 @@ impl Instance {
                     if f.vmctx.is_null() {
                         f.vmctx = self.vmctx();
                     }
-                    unsafe { self.field::<VMFuncRef>(self.offsets.funcref(funcs)).write(f) };
+                    unsafe {
+                        self.field::<VMFuncRef>(self.offsets.funcref(funcs))
+                            .write(f)
+                    };
                     funcs += 1;
                 }
                 (extern_kind::MEMORY, Extern::Memory { instance, index }) => {
@@ -241,7 +244,10 @@ impl Instance {
                             "memory {name} has no guard region but this module relies on one"
                         )));
                     }
-                    unsafe { self.field::<*mut VMMemoryDefinition>(self.offsets.memory_pointer(memories)).write(def) };
+                    unsafe {
+                        self.field::<*mut VMMemoryDefinition>(self.offsets.memory_pointer(memories))
+                            .write(def)
+                    };
                     self.memory_owners.push((owner_ptr, defined));
                     memories += 1;
                 }
@@ -258,12 +264,18 @@ impl Instance {
                     if incompatible {
                         return Err(link_error(format!("incompatible import type for {name}")));
                     }
-                    unsafe { self.field::<*mut VMTableDefinition>(self.offsets.table_pointer(tables)).write(def) };
+                    unsafe {
+                        self.field::<*mut VMTableDefinition>(self.offsets.table_pointer(tables))
+                            .write(def)
+                    };
                     self.table_owners.push((owner_ptr, defined));
                     tables += 1;
                 }
                 (extern_kind::GLOBAL, Extern::Global(g)) => {
-                    unsafe { self.field::<*mut VMGlobal>(self.offsets.global_pointer(globals)).write(*g) };
+                    unsafe {
+                        self.field::<*mut VMGlobal>(self.offsets.global_pointer(globals))
+                            .write(*g)
+                    };
                     globals += 1;
                 }
                 _ => return Err(link_error(format!("incompatible import type for {name}"))),
@@ -280,7 +292,8 @@ impl Instance {
             unsafe {
                 let def = self.field::<VMMemoryDefinition>(self.offsets.defined_memory(index));
                 def.write(memory.definition(m.min));
-                self.field::<*mut VMMemoryDefinition>(self.offsets.memory_pointer(index)).write(def);
+                self.field::<*mut VMMemoryDefinition>(self.offsets.memory_pointer(index))
+                    .write(def);
             }
             self.memories.push(memory);
             self.memory_owners.push((this, i as u32));
@@ -294,7 +307,10 @@ impl Instance {
                 vmctx: self.vmctx(),
                 type_id: signatures::canonical_id(d, f.type_index),
             };
-            unsafe { self.field::<VMFuncRef>(self.offsets.funcref(index)).write(funcref) };
+            unsafe {
+                self.field::<VMFuncRef>(self.offsets.funcref(index))
+                    .write(funcref)
+            };
         }
 
         // Defined globals, in order (an initialiser may read earlier globals).
@@ -306,7 +322,8 @@ impl Instance {
                 storage.write(VMGlobal {
                     bytes: value.to_le_bytes(),
                 });
-                self.field::<*mut VMGlobal>(self.offsets.global_pointer(index)).write(storage);
+                self.field::<*mut VMGlobal>(self.offsets.global_pointer(index))
+                    .write(storage);
             }
         }
 
@@ -314,8 +331,16 @@ impl Instance {
         for (i, t) in unsafe { d.tables.as_slice() }.iter().enumerate() {
             let index = d.counts.imported_tables + i as u32;
             let init = unsafe { t.init.as_slice() };
-            let fill = if init.is_empty() { 0 } else { self.eval(init)? as usize };
-            let max = if t.limits.has_max != 0 { t.limits.max } else { u64::from(u32::MAX) };
+            let fill = if init.is_empty() {
+                0
+            } else {
+                self.eval(init)? as usize
+            };
+            let max = if t.limits.has_max != 0 {
+                t.limits.max
+            } else {
+                u64::from(u32::MAX)
+            };
             let mut elements = vec![fill; t.limits.min as usize];
             unsafe {
                 let def = self.field::<VMTableDefinition>(self.offsets.defined_table(index));
@@ -323,7 +348,8 @@ impl Instance {
                     base: elements.as_mut_ptr(),
                     length: t.limits.min,
                 });
-                self.field::<*mut VMTableDefinition>(self.offsets.table_pointer(index)).write(def);
+                self.field::<*mut VMTableDefinition>(self.offsets.table_pointer(index))
+                    .write(def);
             }
             self.tables.push(Table { elements, max });
             self.table_owners.push((this, i as u32));
@@ -420,8 +446,16 @@ impl Instance {
     /// returns `true` (trap) if either range is out of bounds.
     pub fn memory_init(&mut self, memory: u32, segment: u32, dst: u64, src: u32, len: u32) -> bool {
         // SAFETY: descriptor arrays live as long as the descriptor.
-        let bytes = unsafe { self.descriptor.data_segments.as_slice()[segment as usize].bytes.as_slice() };
-        let bytes: &[u8] = if self.dropped_data[segment as usize] { &[] } else { bytes };
+        let bytes = unsafe {
+            self.descriptor.data_segments.as_slice()[segment as usize]
+                .bytes
+                .as_slice()
+        };
+        let bytes: &[u8] = if self.dropped_data[segment as usize] {
+            &[]
+        } else {
+            bytes
+        };
         // SAFETY: no wasm code runs while a builtin executes this copy.
         let mem = unsafe { self.memory_slice(memory) };
         let src_end = u64::from(src) + u64::from(len);
@@ -458,7 +492,9 @@ impl Instance {
         unsafe {
             let table = &mut (&mut (*owner).tables)[defined as usize];
             let old = table.elements.len() as u64;
-            let new = old.checked_add(u64::from(delta)).filter(|n| *n <= table.max)?;
+            let new = old
+                .checked_add(u64::from(delta))
+                .filter(|n| *n <= table.max)?;
             table.elements.resize(new as usize, init);
             (*def).base = table.elements.as_mut_ptr();
             (*def).length = new;
@@ -471,7 +507,11 @@ impl Instance {
     pub fn table_init(&mut self, table: u32, segment: u32, dst: u32, src: u32, len: u32) -> bool {
         // SAFETY: descriptor arrays live as long as the descriptor.
         let seg = unsafe { &self.descriptor.elem_segments.as_slice()[segment as usize] };
-        let count = if self.dropped_elems[segment as usize] { 0 } else { seg.count };
+        let count = if self.dropped_elems[segment as usize] {
+            0
+        } else {
+            seg.count
+        };
         let elements = self.table_elements(table);
         let src_end = u64::from(src) + u64::from(len);
         let dst_end = u64::from(dst) + u64::from(len);

@@ -29,7 +29,9 @@ impl Memory {
     pub fn new(min: u64, max: Option<u64>, mode: BoundsChecks) -> Result<Memory, MemoryError> {
         let max_pages = max.unwrap_or(WASM32_MAX_PAGES).min(WASM32_MAX_PAGES);
         if min > max_pages {
-            return Err(MemoryError(format!("memory of {min} pages is larger than 4 GiB")));
+            return Err(MemoryError(format!(
+                "memory of {min} pages is larger than 4 GiB"
+            )));
         }
         let reserved = match mode {
             BoundsChecks::Guard => WASM32_MAX_PAGES * WASM_PAGE_SIZE + GUARD_REGION_BYTES,

@@ -13,7 +13,10 @@ pub fn canonical_id(descriptor: &ModuleDescriptor, type_index: u32) -> u64 {
     // SAFETY: descriptor arrays live as long as the descriptor.
     let key = unsafe {
         let ty = &descriptor.types.as_slice()[type_index as usize];
-        (ty.params.as_slice().to_vec(), ty.results.as_slice().to_vec())
+        (
+            ty.params.as_slice().to_vec(),
+            ty.results.as_slice().to_vec(),
+        )
     };
     let mut ids = IDS.lock().unwrap_or_else(|e| e.into_inner());
     let ids = ids.get_or_insert_with(HashMap::new);

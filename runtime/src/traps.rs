@@ -180,7 +180,11 @@ fn ensure_alt_stack() {
     ALT_STACK_READY.with(|r| r.set(true));
 }
 
-extern "C" fn handle_signal(signal: libc::c_int, info: *mut libc::siginfo_t, context: *mut libc::c_void) {
+extern "C" fn handle_signal(
+    signal: libc::c_int,
+    info: *mut libc::siginfo_t,
+    context: *mut libc::c_void,
+) {
     // SAFETY: the kernel passes a valid ucontext for SA_SIGINFO handlers on x86_64.
     let (pc, sp) = unsafe {
         let gregs = &(*(context as *const libc::ucontext_t)).uc_mcontext.gregs;

@@ -36,10 +36,10 @@ impl FuncTranslator<'_, '_> {
             BoundsChecks::Explicit => true,
         };
         if needs_check {
-            let length = self
-                .builder
-                .ins()
-                .load(types::I64, trusted_flags(), def, MEMORY_LENGTH as i32);
+            let length =
+                self.builder
+                    .ins()
+                    .load(types::I64, trusted_flags(), def, MEMORY_LENGTH as i32);
             let access_end = self.builder.ins().iadd_imm_s(index, end as i64);
             let out_of_bounds =
                 self.builder

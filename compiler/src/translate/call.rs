@@ -52,10 +52,14 @@ impl FuncTranslator<'_, '_> {
         let index = self.pop();
         let params = self.popn(arity);
         let slot = self.table_element_address(table_index, index, Trap::UndefinedElement);
-        let funcref = self.builder.ins().load(types::I64, trusted_flags(), slot, 0);
-        self.builder
+        let funcref = self
+            .builder
             .ins()
-            .trapz(funcref, crate::environ::trap_code(Trap::UninitializedElement));
+            .load(types::I64, trusted_flags(), slot, 0);
+        self.builder.ins().trapz(
+            funcref,
+            crate::environ::trap_code(Trap::UninitializedElement),
+        );
         // A funcref never changes once created, so its fields are read-only.
         let actual = self.builder.ins().load(
             types::I64,
@@ -63,7 +67,8 @@ impl FuncTranslator<'_, '_> {
             funcref,
             FUNCREF_TYPE_ID as i32,
         );
-        let expected = self.load_vmctx_readonly(types::I32, self.module.offsets.type_id(type_index));
+        let expected =
+            self.load_vmctx_readonly(types::I32, self.module.offsets.type_id(type_index));
         let expected = self.builder.ins().uextend(types::I64, expected);
         let mismatch = self.builder.ins().icmp(
             cranelift_codegen::ir::condcodes::IntCC::NotEqual,
@@ -71,10 +76,10 @@ impl FuncTranslator<'_, '_> {
             expected,
         );
         self.trap_if(mismatch, Trap::IndirectCallTypeMismatch);
-        let code = self
-            .builder
-            .ins()
-            .load(types::I64, readonly_flags(), funcref, FUNCREF_CODE as i32);
+        let code =
+            self.builder
+                .ins()
+                .load(types::I64, readonly_flags(), funcref, FUNCREF_CODE as i32);
         let callee_vmctx =
             self.builder
                 .ins()

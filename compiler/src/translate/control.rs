@@ -233,12 +233,12 @@ impl FuncTranslator<'_, '_> {
             }
             Operator::BrTable { ref targets } => {
                 let index = self.pop();
-                let depths: Vec<u32> = targets
-                    .targets()
-                    .collect::<Result<_, _>>()
-                    .map_err(|e| CompileError::Invalid {
-                        message: e.message().to_string(),
-                        offset: e.offset(),
+                let depths: Vec<u32> =
+                    targets.targets().collect::<Result<_, _>>().map_err(|e| {
+                        CompileError::Invalid {
+                            message: e.message().to_string(),
+                            offset: e.offset(),
+                        }
                     })?;
                 let (default, arity) = self.branch_info(targets.default());
                 let args = block_args(&self.stack[self.stack.len() - arity..]);

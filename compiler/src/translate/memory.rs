@@ -13,9 +13,7 @@ use crate::CompileError;
 fn heap_flags() -> MemFlagsData {
     MemFlagsData::new()
         .with_endianness(cranelift_codegen::ir::Endianness::Little)
-        .with_trap_code(Some(trap_code(
-            wasi_aot_abi::trap::Trap::MemoryOutOfBounds,
-        )))
+        .with_trap_code(Some(trap_code(wasi_aot_abi::trap::Trap::MemoryOutOfBounds)))
 }
 
 /// The memory a load or store accesses.
@@ -38,8 +36,8 @@ impl FuncTranslator<'_, '_> {
     /// Lowers memory operators; returns `false` if `op` is not one.
     pub(crate) fn translate_memory(&mut self, op: &Operator<'_>) -> Result<bool, CompileError> {
         use types::{F32, F64, I16, I32, I64, I8};
-        use Widen::{None as Full, Signed, Unsigned};
         use Operator::*;
+        use Widen::{None as Full, Signed, Unsigned};
         match *op {
             I32Load { memarg } => self.load(memarg, I32, I32, Full),
             I64Load { memarg } => self.load(memarg, I64, I64, Full),
@@ -55,17 +53,19 @@ impl FuncTranslator<'_, '_> {
             I64Load16U { memarg } => self.load(memarg, I16, I64, Unsigned),
             I64Load32S { memarg } => self.load(memarg, I32, I64, Signed),
             I64Load32U { memarg } => self.load(memarg, I32, I64, Unsigned),
-            I32Store { memarg } | I64Store { memarg } | F32Store { memarg }
+            I32Store { memarg }
+            | I64Store { memarg }
+            | F32Store { memarg }
             | F64Store { memarg } => self.store(memarg, None),
             I32Store8 { memarg } | I64Store8 { memarg } => self.store(memarg, Some(I8)),
             I32Store16 { memarg } | I64Store16 { memarg } => self.store(memarg, Some(I16)),
             I64Store32 { memarg } => self.store(memarg, Some(I32)),
             MemorySize { mem } => {
                 let (def, _) = self.memories[mem as usize];
-                let length = self
-                    .builder
-                    .ins()
-                    .load(I64, trusted_flags(), def, MEMORY_LENGTH as i32);
+                let length =
+                    self.builder
+                        .ins()
+                        .load(I64, trusted_flags(), def, MEMORY_LENGTH as i32);
                 let pages = self.builder.ins().ushr_imm_u(length, 16);
                 let pages = self.builder.ins().ireduce(I32, pages);
                 self.push(pages);

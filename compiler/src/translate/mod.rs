@@ -18,8 +18,8 @@ mod variables;
 use std::collections::HashMap;
 
 use cranelift_codegen::ir::{
-    self, types, ExtFuncData, ExternalName, FuncRef, InstBuilder, MemFlagsData, SigRef,
-    SourceLoc, UserExternalName, Value,
+    self, types, ExtFuncData, ExternalName, FuncRef, InstBuilder, MemFlagsData, SigRef, SourceLoc,
+    UserExternalName, Value,
 };
 use cranelift_frontend::{FunctionBuilder, Variable};
 use cranelift_module::FuncId;
@@ -80,8 +80,14 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         };
         let func_type = module.env.func_type(func_index);
         builder.func.signature = wasm_signature(func_type, module.call_conv);
-        let vmctx_gv = builder.func.create_global_value(ir::GlobalValueData::VMContext);
-        let flags = builder.func.dfg.mem_flags.insert_unchecked(readonly_flags());
+        let vmctx_gv = builder
+            .func
+            .create_global_value(ir::GlobalValueData::VMContext);
+        let flags = builder
+            .func
+            .dfg
+            .mem_flags
+            .insert_unchecked(readonly_flags());
         let stack_limit = builder.func.create_global_value(ir::GlobalValueData::Load {
             base: vmctx_gv,
             offset: (wasi_aot_abi::vmctx::STACK_LIMIT as i32).into(),
@@ -171,16 +177,37 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         }
         use Operator::*;
         match op {
-            Nop | Unreachable | Block { .. } | Loop { .. } | If { .. } | Else | End | Br { .. }
-            | BrIf { .. } | BrTable { .. } | Return | Drop | Select | TypedSelect { .. } => {
-                self.translate_control(op)
-            }
+            Nop
+            | Unreachable
+            | Block { .. }
+            | Loop { .. }
+            | If { .. }
+            | Else
+            | End
+            | Br { .. }
+            | BrIf { .. }
+            | BrTable { .. }
+            | Return
+            | Drop
+            | Select
+            | TypedSelect { .. } => self.translate_control(op),
             Call { .. } | CallIndirect { .. } => self.translate_call(op),
-            LocalGet { .. } | LocalSet { .. } | LocalTee { .. } | GlobalGet { .. }
+            LocalGet { .. }
+            | LocalSet { .. }
+            | LocalTee { .. }
+            | GlobalGet { .. }
             | GlobalSet { .. } => self.translate_variable(op),
-            TableGet { .. } | TableSet { .. } | TableSize { .. } | TableGrow { .. }
-            | TableFill { .. } | TableCopy { .. } | TableInit { .. } | ElemDrop { .. }
-            | RefNull { .. } | RefIsNull | RefFunc { .. } => self.translate_table(op),
+            TableGet { .. }
+            | TableSet { .. }
+            | TableSize { .. }
+            | TableGrow { .. }
+            | TableFill { .. }
+            | TableCopy { .. }
+            | TableInit { .. }
+            | ElemDrop { .. }
+            | RefNull { .. }
+            | RefIsNull
+            | RefFunc { .. } => self.translate_table(op),
             _ => {
                 if self.translate_memory(op)? || self.translate_numeric(op)? {
                     Ok(())

@@ -76,17 +76,15 @@ impl FuncTranslator<'_, '_> {
                 self.push(v);
             }
             F32Const { value } => {
-                let v = self
-                    .builder
-                    .ins()
-                    .f32const(cranelift_codegen::ir::immediates::Ieee32::with_bits(value.bits()));
+                let v = self.builder.ins().f32const(
+                    cranelift_codegen::ir::immediates::Ieee32::with_bits(value.bits()),
+                );
                 self.push(v);
             }
             F64Const { value } => {
-                let v = self
-                    .builder
-                    .ins()
-                    .f64const(cranelift_codegen::ir::immediates::Ieee64::with_bits(value.bits()));
+                let v = self.builder.ins().f64const(
+                    cranelift_codegen::ir::immediates::Ieee64::with_bits(value.bits()),
+                );
                 self.push(v);
             }
 

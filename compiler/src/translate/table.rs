@@ -21,7 +21,10 @@ impl FuncTranslator<'_, '_> {
             Operator::TableGet { table } => {
                 let index = self.pop();
                 let slot = self.table_element_address(table, index, Trap::TableOutOfBounds);
-                let v = self.builder.ins().load(types::I64, trusted_flags(), slot, 0);
+                let v = self
+                    .builder
+                    .ins()
+                    .load(types::I64, trusted_flags(), slot, 0);
                 self.push(v);
             }
             Operator::TableSet { table } => {
@@ -31,10 +34,10 @@ impl FuncTranslator<'_, '_> {
             }
             Operator::TableSize { table } => {
                 let def = self.table_definition(table);
-                let len = self
-                    .builder
-                    .ins()
-                    .load(types::I64, trusted_flags(), def, TABLE_LENGTH as i32);
+                let len =
+                    self.builder
+                        .ins()
+                        .load(types::I64, trusted_flags(), def, TABLE_LENGTH as i32);
                 let len = self.builder.ins().ireduce(types::I32, len);
                 self.push(len);
             }
@@ -58,7 +61,10 @@ impl FuncTranslator<'_, '_> {
                 let (dst, src, len) = self.pop3();
                 let dst_table = self.builder.ins().iconst(types::I32, i64::from(dst_table));
                 let src_table = self.builder.ins().iconst(types::I32, i64::from(src_table));
-                self.call_builtin(&builtins::TABLE_COPY, &[dst_table, src_table, dst, src, len]);
+                self.call_builtin(
+                    &builtins::TABLE_COPY,
+                    &[dst_table, src_table, dst, src, len],
+                );
             }
             Operator::TableInit { elem_index, table } => {
                 let (dst, src, len) = self.pop3();
