@@ -9,7 +9,7 @@ use crate::imports::UnknownImports;
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use wasi_aot_abi::exec_config::ExecConfig;
 use wasi_aot_abi::BoundsChecks;
@@ -235,6 +235,7 @@ mod tests {
     use super::*;
     use clap::error::ErrorKind;
     use clap::CommandFactory;
+    use std::path::Path;
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
         Cli::try_parse_from(std::iter::once("wasi-aot").chain(args.iter().copied()))

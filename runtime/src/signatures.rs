@@ -6,7 +6,10 @@ use std::sync::Mutex;
 
 use wasi_aot_abi::descriptor::ModuleDescriptor;
 
-static IDS: Mutex<Option<HashMap<(Vec<u8>, Vec<u8>), u64>>> = Mutex::new(None);
+/// A function type as its parameter and result type codes.
+type TypeKey = (Vec<u8>, Vec<u8>);
+
+static IDS: Mutex<Option<HashMap<TypeKey, u64>>> = Mutex::new(None);
 
 /// The canonical id of `descriptor`'s type `type_index`.
 pub fn canonical_id(descriptor: &ModuleDescriptor, type_index: u32) -> u64 {
