@@ -217,7 +217,7 @@ fn validate(case: &Case, dir: &Path) -> Result<(), String> {
     for path in case
         .dirs
         .iter()
-        .map(|d| d.split("::").next().unwrap_or(d))
+        .map(|d| dir_host(d))
         .chain(case.files.keys().map(String::as_str))
     {
         if !is_plain_relative(path) {
@@ -225,7 +225,7 @@ fn validate(case: &Case, dir: &Path) -> Result<(), String> {
         }
     }
     for spec in &case.dirs {
-        let host = spec.split("::").next().unwrap_or(spec);
+        let host = dir_host(spec);
         if !dir.join(host).is_dir() {
             return Err(format!("directory {host:?} does not exist"));
         }
@@ -274,6 +274,11 @@ fn validate(case: &Case, dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The host part of a `HOST::GUEST` directory grant.
+fn dir_host(spec: &str) -> &str {
+    spec.split("::").next().unwrap_or(spec)
+}
+
 fn is_plain_relative(path: &str) -> bool {
     !path.is_empty()
         && Path::new(path)
@@ -287,7 +292,7 @@ fn run_case(bin: &Path, loaded: &Loaded, mode: Option<&str>, dir: &Path) -> Resu
     let case = &loaded.case;
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     for spec in &case.dirs {
-        let host = spec.split("::").next().unwrap_or(spec);
+        let host = dir_host(spec);
         copy_dir(&loaded.group_dir.join(host), &dir.join(host))?;
     }
     let input = match (&case.module, &case.wat) {
