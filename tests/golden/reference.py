@@ -98,6 +98,20 @@ def unresolved(*_args):
     raise wasmtime.Trap("call to an unresolved import")
 
 
+def compare_stream(case, stream, got):
+    """Checks one output stream as the Rust runner does: exactly (empty by default)
+    unless only `<stream>_contains` is given, plus every `<stream>_contains` substring."""
+    problems = []
+    contains = case.get(f"{stream}_contains", [])
+    if stream in case or not contains:
+        if got != case.get(stream, ""):
+            problems.append(f"{stream} {got!r}, expected {case.get(stream, '')!r}")
+    for want in contains:
+        if want not in got:
+            problems.append(f"{stream} {got!r} lacks {want!r}")
+    return problems
+
+
 def check(group_dir, case, work):
     status, trap, frame, stdout, stderr = run_case(group_dir, case, work)
     problems = []
@@ -108,19 +122,9 @@ def check(group_dir, case, work):
         problems.append(f"trap {trap!r}, expected {case['trap']!r}")
     if "trap_function" in case and frame != case["trap_function"]:
         problems.append(f"trapped in {frame!r}, expected {case['trap_function']!r}")
-    if "stdout" in case or not case.get("stdout_contains"):
-        if stdout != case.get("stdout", ""):
-            problems.append(f"stdout {stdout!r}, expected {case.get('stdout', '')!r}")
-    for want in case.get("stdout_contains", []):
-        if want not in stdout:
-            problems.append(f"stdout {stdout!r} lacks {want!r}")
+    problems += compare_stream(case, "stdout", stdout)
     if "trap" not in case:
-        if "stderr" in case or not case.get("stderr_contains"):
-            if stderr != case.get("stderr", ""):
-                problems.append(f"stderr {stderr!r}, expected {case.get('stderr', '')!r}")
-        for want in case.get("stderr_contains", []):
-            if want not in stderr:
-                problems.append(f"stderr {stderr!r} lacks {want!r}")
+        problems += compare_stream(case, "stderr", stderr)
     for path, want in case.get("files", {}).items():
         with open(os.path.join(work, path)) as f:
             got = f.read()
