@@ -43,6 +43,9 @@ const PASSED_ENV: &[&str] = &[
 const ARCHIVE_NAME: &str = "libwasi_aot_runtime.a";
 
 fn main() {
+    // `wasi-aot wast` loads compiled modules as shared libraries whose calls to runtime
+    // builtins must resolve against the runtime linked into this binary.
+    println!("cargo:rustc-link-arg-bins=-rdynamic");
     if let Err(message) = run() {
         eprintln!("error: {message}");
         std::process::exit(1);

@@ -41,7 +41,8 @@ pub enum Command {
     Build(BuildCommand),
     /// Compile a module (cached) and run it.
     Run(RunCommand),
-    // A `wast` subcommand (spec-test runner) is planned as another variant here.
+    /// Run WebAssembly spec scripts (`.wast`) through the compiler and runtime.
+    Wast(crate::wast::WastCommand),
 }
 
 impl Command {
@@ -54,6 +55,7 @@ impl Command {
         match self {
             Command::Build(command) => command.execute(),
             Command::Run(command) => command.execute(),
+            Command::Wast(command) => command.execute(),
         }
     }
 }

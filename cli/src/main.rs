@@ -9,6 +9,7 @@ mod cache;
 mod executable;
 mod imports;
 mod link;
+mod wast;
 
 use std::process::ExitCode;
 

@@ -213,6 +213,28 @@ pub unsafe extern "C" fn wasi_aot_builtin_elem_drop(vmctx: *mut u8, segment: u32
     unsafe { instance_from_vmctx(vmctx) }.elem_drop(segment);
 }
 
+/// Every builtin's address, so that a program embedding the runtime as a Rust library
+/// keeps them (and, linked with `-rdynamic`, exports them to modules it loads).
+#[expect(dead_code, reason = "only the linker reads the table")]
+struct BuiltinTable([*const (); 10]);
+
+// SAFETY: the table holds immutable function addresses.
+unsafe impl Sync for BuiltinTable {}
+
+#[used]
+static BUILTIN_TABLE: BuiltinTable = BuiltinTable([
+    wasi_aot_builtin_memory_grow as *const (),
+    wasi_aot_builtin_memory_copy as *const (),
+    wasi_aot_builtin_memory_fill as *const (),
+    wasi_aot_builtin_memory_init as *const (),
+    wasi_aot_builtin_data_drop as *const (),
+    wasi_aot_builtin_table_grow as *const (),
+    wasi_aot_builtin_table_fill as *const (),
+    wasi_aot_builtin_table_copy as *const (),
+    wasi_aot_builtin_table_init as *const (),
+    wasi_aot_builtin_elem_drop as *const (),
+]);
+
 #[cfg(test)]
 mod tests {
     /// Every builtin the compiler may call is defined here, under the same symbol.

@@ -36,8 +36,15 @@ pub enum Extern {
         /// Table index in the owner.
         index: u32,
     },
-    /// A global's storage.
-    Global(*mut VMGlobal),
+    /// A global's storage and type.
+    Global {
+        /// The storage.
+        ptr: *mut VMGlobal,
+        /// Its `val_type` code.
+        val_type: u8,
+        /// Whether it is mutable.
+        mutable: bool,
+    },
 }
 
 /// Why instantiation failed.
@@ -271,10 +278,20 @@ impl Instance {
                     self.table_owners.push((owner_ptr, defined));
                     tables += 1;
                 }
-                (extern_kind::GLOBAL, Extern::Global(g)) => {
+                (
+                    extern_kind::GLOBAL,
+                    Extern::Global {
+                        ptr,
+                        val_type,
+                        mutable,
+                    },
+                ) => {
+                    if *val_type != desc.val_type || *mutable != (desc.mutable != 0) {
+                        return Err(link_error(format!("incompatible import type for {name}")));
+                    }
                     unsafe {
                         self.field::<*mut VMGlobal>(self.offsets.global_pointer(globals))
-                            .write(*g)
+                            .write(*ptr)
                     };
                     globals += 1;
                 }
@@ -607,6 +624,66 @@ impl Instance {
         }
     }
 
+    /// The storage of global `index` (imported or defined).
+    pub fn global_pointer(&self, index: u32) -> *mut VMGlobal {
+        // SAFETY: global pointers are filled for every index during instantiation.
+        unsafe { *self.field::<*mut VMGlobal>(self.offsets.global_pointer(index)) }
+    }
+
+    /// The `val_type` code and mutability of global `index`.
+    pub fn global_type(&self, index: u32) -> (u8, bool) {
+        let d = self.descriptor;
+        // SAFETY: descriptor arrays live as long as the descriptor.
+        unsafe {
+            if index < d.counts.imported_globals {
+                let import = d
+                    .imports
+                    .as_slice()
+                    .iter()
+                    .filter(|i| i.kind == extern_kind::GLOBAL)
+                    .nth(index as usize)
+                    .expect("validated global index");
+                (import.val_type, import.mutable != 0)
+            } else {
+                let g = &d.globals.as_slice()[(index - d.counts.imported_globals) as usize];
+                (g.val_type, g.mutable != 0)
+            }
+        }
+    }
+
+    /// The export `name` as something another instance can import.
+    pub fn export_extern(&mut self, name: &str) -> Option<Extern> {
+        let (kind, index) = self.export(name)?;
+        let this: *mut Instance = self;
+        Some(match kind {
+            extern_kind::FUNC => Extern::Func(self.funcref(index)),
+            extern_kind::MEMORY => Extern::Memory { instance: this, index },
+            extern_kind::TABLE => Extern::Table { instance: this, index },
+            extern_kind::GLOBAL => {
+                let (val_type, mutable) = self.global_type(index);
+                Extern::Global {
+                    ptr: self.global_pointer(index),
+                    val_type,
+                    mutable,
+                }
+            }
+            _ => return None,
+        })
+    }
+
+    /// Number of parameters and results of function `index`.
+    pub fn function_arity(&self, index: u32) -> (usize, usize) {
+        let t = self.function_type_index(index);
+        // SAFETY: descriptor arrays live as long as the descriptor.
+        let ty = unsafe { &self.descriptor.types.as_slice()[t as usize] };
+        (ty.params.len as usize, ty.results.len as usize)
+    }
+
+    /// Whether the instance has a memory 0.
+    pub fn has_memory(&self) -> bool {
+        self.descriptor.counts.memories > 0
+    }
+
     /// Whether function `index` has type `[] -> []`.
     pub fn is_nullary(&self, index: u32) -> bool {
         let t = self.function_type_index(index);
@@ -665,7 +742,7 @@ pub(crate) struct HostContext<'a> {
 pub(crate) unsafe fn host_context<'a>(vmctx: *mut u8) -> Option<HostContext<'a>> {
     // SAFETY: guaranteed by the caller.
     let instance = unsafe { instance_from_vmctx(vmctx) };
-    let memory: &'a mut [u8] = if instance.descriptor.counts.memories > 0 {
+    let memory: &'a mut [u8] = if instance.has_memory() {
         // SAFETY: wasm code is suspended in this host call.
         unsafe { instance.memory_slice(0) }
     } else {

@@ -10,6 +10,7 @@
 pub mod builtins;
 mod code_registry;
 pub mod constexpr;
+pub mod embed;
 pub mod exec;
 pub mod instance;
 pub mod memory;
