@@ -1,9 +1,12 @@
-//! Shared helpers for the test runners (`golden`, `sightglass`): locating the
-//! `wasi-aot` binary and the shared suites, running commands with a time limit,
-//! compiling C helpers, comparing outputs, and running cases on worker threads with a
-//! closing `N passed, N failed` line.
+//! Shared helpers for the test runners (`golden`, `sightglass`, `wasi_testsuite`):
+//! locating the `wasi-aot` binary and the shared suites, running commands with a time
+//! limit, compiling C helpers, copying and fingerprinting directory trees, reading JSON,
+//! comparing outputs, and running cases on worker threads with a closing
+//! `N passed, N failed` line.
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
@@ -273,6 +276,445 @@ pub fn compare_exact(stream: &str, expected: &[u8], actual: &[u8]) -> Option<Str
     }
 }
 
+/// Copies the directory tree `from` to `to` (created if needed): directories, regular
+/// files, and symbolic links (recreated with the same target). Entries for which
+/// `skip(path)` is true are left out, with everything under them. Every copy is
+/// writable by its owner whatever the source's permissions, so a read-only source
+/// still gives a tree that a program can modify and that can be removed afterwards.
+///
+/// # Errors
+/// On an entry of another kind (a socket, a device), or when reading or writing fails.
+pub fn copy_tree(from: &Path, to: &Path, skip: &dyn Fn(&Path) -> bool) -> Result<(), String> {
+    let meta = std::fs::symlink_metadata(from)
+        .map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+    if !meta.is_dir() {
+        return Err(format!("{} is not a directory", from.display()));
+    }
+    std::fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
+    let entries =
+        std::fs::read_dir(from).map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        if skip(&src) {
+            continue;
+        }
+        let kind = entry
+            .file_type()
+            .map_err(|e| format!("cannot read {}: {e}", src.display()))?;
+        if kind.is_dir() {
+            copy_tree(&src, &dst, skip)?;
+        } else if kind.is_symlink() {
+            let target = std::fs::read_link(&src)
+                .map_err(|e| format!("cannot read the link {}: {e}", src.display()))?;
+            std::os::unix::fs::symlink(&target, &dst)
+                .map_err(|e| format!("cannot create the link {}: {e}", dst.display()))?;
+        } else if kind.is_file() {
+            std::fs::copy(&src, &dst).map_err(|e| format!("cannot copy {}: {e}", src.display()))?;
+            add_owner_permissions(&dst, 0o600)?;
+        } else {
+            return Err(format!(
+                "{} is neither a file, a directory nor a symbolic link",
+                src.display()
+            ));
+        }
+    }
+    add_owner_permissions(to, 0o700)
+}
+
+/// Adds the permission bits `bits` to `path` (not following a symbolic link).
+fn add_owner_permissions(path: &Path, bits: u32) -> Result<(), String> {
+    let meta = std::fs::symlink_metadata(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mode = meta.permissions().mode();
+    if mode & bits != bits {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode | bits))
+            .map_err(|e| format!("cannot change the permissions of {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// A fingerprint of a directory tree: every entry's path (relative to the root), kind,
+/// size, permission bits and modification time. Two snapshots of the same tree differ
+/// when anything in it was added, removed or modified in between.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeSnapshot {
+    entries: BTreeMap<PathBuf, EntryStamp>,
+}
+
+/// What a [`TreeSnapshot`] records of one entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct EntryStamp {
+    kind: char,
+    len: u64,
+    mode: u32,
+    mtime: (i64, i64),
+}
+
+impl TreeSnapshot {
+    /// Walks the tree under `root` (symbolic links are recorded, not followed).
+    ///
+    /// # Errors
+    /// When `root` or an entry under it cannot be read.
+    pub fn take(root: &Path) -> Result<TreeSnapshot, String> {
+        let mut entries = BTreeMap::new();
+        let mut pending = vec![PathBuf::new()];
+        while let Some(rel) = pending.pop() {
+            let path = root.join(&rel);
+            let meta = std::fs::symlink_metadata(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let kind = match meta.file_type() {
+                t if t.is_dir() => 'd',
+                t if t.is_file() => 'f',
+                t if t.is_symlink() => 'l',
+                _ => '?',
+            };
+            if kind == 'd' {
+                let listing = std::fs::read_dir(&path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                for entry in listing {
+                    let entry =
+                        entry.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                    pending.push(rel.join(entry.file_name()));
+                }
+            }
+            let stamp = EntryStamp {
+                kind,
+                len: meta.len(),
+                mode: meta.mode(),
+                mtime: (meta.mtime(), meta.mtime_nsec()),
+            };
+            entries.insert(rel, stamp);
+        }
+        Ok(TreeSnapshot { entries })
+    }
+
+    /// The paths of all entries, relative to the root (the root itself is the empty
+    /// path), in order.
+    pub fn paths(&self) -> impl Iterator<Item = &Path> {
+        self.entries.keys().map(PathBuf::as_path)
+    }
+
+    /// How this snapshot differs from the `earlier` one, one `added P`, `removed P` or
+    /// `changed P` per entry in path order (the root itself is `.`); empty when nothing
+    /// changed.
+    pub fn changes_since(&self, earlier: &TreeSnapshot) -> Vec<String> {
+        let mut changes: Vec<(&Path, &str)> = Vec::new();
+        for (path, stamp) in &self.entries {
+            match earlier.entries.get(path) {
+                None => changes.push((path, "added")),
+                Some(old) if old != stamp => changes.push((path, "changed")),
+                Some(_) => {}
+            }
+        }
+        for path in earlier.entries.keys() {
+            if !self.entries.contains_key(path) {
+                changes.push((path, "removed"));
+            }
+        }
+        changes.sort();
+        changes
+            .into_iter()
+            .map(|(path, what)| {
+                let shown = if path.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    path
+                };
+                format!("{what} {}", shown.display())
+            })
+            .collect()
+    }
+}
+
+/// A small, strict JSON reader (RFC 8259) for test specifications.
+pub mod json {
+    /// A JSON value. Object members keep their order; a repeated key is an error.
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum Value {
+        /// `null`.
+        Null,
+        /// `true` or `false`.
+        Bool(bool),
+        /// A number.
+        Number(f64),
+        /// A string.
+        String(String),
+        /// An array.
+        Array(Vec<Value>),
+        /// An object: its members in order.
+        Object(Vec<(String, Value)>),
+    }
+
+    impl Value {
+        /// What kind of value this is, for messages: `null`, `a boolean`, ...
+        pub fn kind(&self) -> &'static str {
+            match self {
+                Value::Null => "null",
+                Value::Bool(_) => "a boolean",
+                Value::Number(_) => "a number",
+                Value::String(_) => "a string",
+                Value::Array(_) => "an array",
+                Value::Object(_) => "an object",
+            }
+        }
+    }
+
+    /// Parses one JSON text (surrounding whitespace allowed).
+    ///
+    /// # Errors
+    /// A message with the line and column of the first syntax error.
+    pub fn parse(text: &str) -> Result<Value, String> {
+        let mut parser = Parser { text, pos: 0 };
+        parser.skip_space();
+        let value = parser.value(0)?;
+        parser.skip_space();
+        if parser.pos < text.len() {
+            return Err(parser.error("unexpected text after the value"));
+        }
+        Ok(value)
+    }
+
+    /// Arrays and objects nested deeper than this are refused.
+    const MAX_DEPTH: usize = 128;
+
+    struct Parser<'a> {
+        text: &'a str,
+        pos: usize,
+    }
+
+    impl Parser<'_> {
+        fn error(&self, what: &str) -> String {
+            let before = &self.text[..self.pos];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("JSON error at line {line}, column {column}: {what}")
+        }
+
+        fn peek(&self) -> Option<u8> {
+            self.text.as_bytes().get(self.pos).copied()
+        }
+
+        fn skip_space(&mut self) {
+            while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+                self.pos += 1;
+            }
+        }
+
+        fn expect(&mut self, byte: u8) -> Result<(), String> {
+            if self.peek() == Some(byte) {
+                self.pos += 1;
+                Ok(())
+            } else {
+                Err(self.error(&format!("expected `{}`", char::from(byte))))
+            }
+        }
+
+        fn value(&mut self, depth: usize) -> Result<Value, String> {
+            if depth > MAX_DEPTH {
+                return Err(self.error("too deeply nested"));
+            }
+            match self.peek() {
+                Some(b'{') => self.object(depth),
+                Some(b'[') => self.array(depth),
+                Some(b'"') => self.string().map(Value::String),
+                Some(b'-' | b'0'..=b'9') => self.number(),
+                _ => {
+                    for (word, value) in [
+                        ("null", Value::Null),
+                        ("true", Value::Bool(true)),
+                        ("false", Value::Bool(false)),
+                    ] {
+                        if self.text[self.pos..].starts_with(word) {
+                            self.pos += word.len();
+                            return Ok(value);
+                        }
+                    }
+                    Err(self.error("expected a value"))
+                }
+            }
+        }
+
+        fn object(&mut self, depth: usize) -> Result<Value, String> {
+            self.expect(b'{')?;
+            let mut members: Vec<(String, Value)> = Vec::new();
+            self.skip_space();
+            if self.peek() == Some(b'}') {
+                self.pos += 1;
+                return Ok(Value::Object(members));
+            }
+            loop {
+                self.skip_space();
+                let key_pos = self.pos;
+                let key = self.string()?;
+                if members.iter().any(|(k, _)| *k == key) {
+                    self.pos = key_pos;
+                    return Err(self.error(&format!("repeated key {key:?}")));
+                }
+                self.skip_space();
+                self.expect(b':')?;
+                self.skip_space();
+                let value = self.value(depth + 1)?;
+                members.push((key, value));
+                self.skip_space();
+                match self.peek() {
+                    Some(b',') => self.pos += 1,
+                    Some(b'}') => {
+                        self.pos += 1;
+                        return Ok(Value::Object(members));
+                    }
+                    _ => return Err(self.error("expected `,` or `}`")),
+                }
+            }
+        }
+
+        fn array(&mut self, depth: usize) -> Result<Value, String> {
+            self.expect(b'[')?;
+            let mut items = Vec::new();
+            self.skip_space();
+            if self.peek() == Some(b']') {
+                self.pos += 1;
+                return Ok(Value::Array(items));
+            }
+            loop {
+                self.skip_space();
+                items.push(self.value(depth + 1)?);
+                self.skip_space();
+                match self.peek() {
+                    Some(b',') => self.pos += 1,
+                    Some(b']') => {
+                        self.pos += 1;
+                        return Ok(Value::Array(items));
+                    }
+                    _ => return Err(self.error("expected `,` or `]`")),
+                }
+            }
+        }
+
+        fn string(&mut self) -> Result<String, String> {
+            self.expect(b'"')?;
+            let mut out = String::new();
+            loop {
+                let Some(c) = self.text[self.pos..].chars().next() else {
+                    return Err(self.error("unterminated string"));
+                };
+                match c {
+                    '"' => {
+                        self.pos += 1;
+                        return Ok(out);
+                    }
+                    '\\' => {
+                        self.pos += 1;
+                        let escape = self
+                            .peek()
+                            .ok_or_else(|| self.error("unterminated string"))?;
+                        self.pos += 1;
+                        match escape {
+                            b'"' => out.push('"'),
+                            b'\\' => out.push('\\'),
+                            b'/' => out.push('/'),
+                            b'b' => out.push('\u{8}'),
+                            b'f' => out.push('\u{c}'),
+                            b'n' => out.push('\n'),
+                            b'r' => out.push('\r'),
+                            b't' => out.push('\t'),
+                            b'u' => out.push(self.unicode_escape()?),
+                            _ => {
+                                self.pos -= 2;
+                                return Err(self.error("invalid escape"));
+                            }
+                        }
+                    }
+                    c if u32::from(c) < 0x20 => {
+                        return Err(self.error("control character in a string"));
+                    }
+                    c => {
+                        out.push(c);
+                        self.pos += c.len_utf8();
+                    }
+                }
+            }
+        }
+
+        /// The code point of a `\uXXXX` escape whose `\u` was just read, with the
+        /// second half of a surrogate pair when the first is a high surrogate.
+        fn unicode_escape(&mut self) -> Result<char, String> {
+            let first = self.hex4()?;
+            let code = if (0xD800..0xDC00).contains(&first) {
+                if !self.text[self.pos..].starts_with("\\u") {
+                    return Err(self.error("unpaired surrogate in a \\u escape"));
+                }
+                self.pos += 2;
+                let second = self.hex4()?;
+                if !(0xDC00..0xE000).contains(&second) {
+                    return Err(self.error("unpaired surrogate in a \\u escape"));
+                }
+                0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+            } else {
+                first
+            };
+            char::from_u32(code).ok_or_else(|| self.error("unpaired surrogate in a \\u escape"))
+        }
+
+        fn hex4(&mut self) -> Result<u32, String> {
+            let digits = self
+                .text
+                .get(self.pos..self.pos + 4)
+                .filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit()))
+                .ok_or_else(|| self.error("expected four hex digits"))?;
+            self.pos += 4;
+            u32::from_str_radix(digits, 16).map_err(|e| self.error(&e.to_string()))
+        }
+
+        fn number(&mut self) -> Result<Value, String> {
+            let start = self.pos;
+            let digits = |p: &mut Self| {
+                let from = p.pos;
+                while matches!(p.peek(), Some(b'0'..=b'9')) {
+                    p.pos += 1;
+                }
+                p.pos > from
+            };
+            if self.peek() == Some(b'-') {
+                self.pos += 1;
+            }
+            if self.peek() == Some(b'0') {
+                self.pos += 1;
+            } else if !digits(self) {
+                return Err(self.error("expected a digit"));
+            }
+            if self.peek() == Some(b'.') {
+                self.pos += 1;
+                if !digits(self) {
+                    return Err(self.error("expected a digit after `.`"));
+                }
+            }
+            if matches!(self.peek(), Some(b'e' | b'E')) {
+                self.pos += 1;
+                if matches!(self.peek(), Some(b'+' | b'-')) {
+                    self.pos += 1;
+                }
+                if !digits(self) {
+                    return Err(self.error("expected a digit in the exponent"));
+                }
+            }
+            self.text[start..self.pos]
+                .parse()
+                .map(Value::Number)
+                .map_err(|e| self.error(&format!("bad number: {e}")))
+        }
+    }
+}
+
+/// The start of a long text (up to 300 characters), quoted, for a one-line message.
+pub fn excerpt(text: &str) -> String {
+    const LIMIT: usize = 300;
+    match text.char_indices().nth(LIMIT) {
+        Some((cut, _)) => format!("{:?}...", &text[..cut]),
+        None => format!("{text:?}"),
+    }
+}
+
 /// One named check: a closure that returns `Err(summary)` when the check fails.
 pub struct Check {
     /// The name printed on the result line.
@@ -321,6 +763,27 @@ pub fn runner_main(
     name: &str,
     list: impl FnOnce(&Setup) -> Result<Vec<Check>, String>,
 ) -> ExitCode {
+    runner_main_then(name, |setup| {
+        list(setup).map(|checks| Plan {
+            checks,
+            after: Vec::new(),
+        })
+    })
+}
+
+/// What a runner runs: [`Plan::checks`] on worker threads, then [`Plan::after`].
+pub struct Plan {
+    /// The checks proper; the command-line name filters apply to these.
+    pub checks: Vec<Check>,
+    /// Checks that run one by one once every check in [`Plan::checks`] has finished,
+    /// whatever the name filters (for example: the run left a shared directory as it
+    /// found it). They count in the closing line like the others.
+    pub after: Vec<Check>,
+}
+
+/// [`runner_main`] for a runner that also has checks to run after all the others (see
+/// [`Plan`]).
+pub fn runner_main_then(name: &str, list: impl FnOnce(&Setup) -> Result<Plan, String>) -> ExitCode {
     let filters: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with('-'))
@@ -337,16 +800,17 @@ pub fn runner_main(
         bin,
         work: work.path().to_path_buf(),
     };
-    let checks = match list(&setup) {
-        Ok(checks) => checks,
+    let plan = match list(&setup) {
+        Ok(plan) => plan,
         Err(why) => return fail_setup(&why),
     };
-    let checks = checks
+    let checks = plan
+        .checks
         .into_iter()
         .filter(|c| filters.is_empty() || filters.iter().any(|f| c.name.contains(f.as_str())))
         .collect();
     // `work` lives until every check has finished.
-    run_checks(checks)
+    run_checks_then(checks, plan.after)
 }
 
 /// Runs every check on worker threads, printing `ok NAME` or `FAIL NAME: summary` as
@@ -355,32 +819,44 @@ pub fn runner_main(
 ///
 /// Returns the process exit code: failure when any check failed or there were none.
 pub fn run_checks(checks: Vec<Check>) -> ExitCode {
+    run_checks_then(checks, Vec::new())
+}
+
+/// [`run_checks`], then the `after` checks one by one on this thread, reported and
+/// counted the same way. An empty `checks` still counts as a failure.
+pub fn run_checks_then(checks: Vec<Check>, after: Vec<Check>) -> ExitCode {
     let total = checks.len();
     let queue = Mutex::new(checks.into_iter());
     let failures = Mutex::new(Vec::<(String, String)>::new());
     let passed = AtomicUsize::new(0);
     let workers = worker_count().min(total.max(1));
+    let run_one = |check: Check| {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check.run))
+            .unwrap_or_else(|_| Err("the check panicked".to_string()));
+        let mut failures = failures.lock().unwrap_or_else(|e| e.into_inner());
+        match result {
+            Ok(()) => {
+                passed.fetch_add(1, Ordering::Relaxed);
+                println!("ok   {}", check.name);
+            }
+            Err(why) => {
+                println!("FAIL {}: {why}", check.name);
+                failures.push((check.name, why));
+            }
+        }
+    };
     thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| loop {
                 let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
                 let Some(check) = next else { break };
-                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check.run))
-                    .unwrap_or_else(|_| Err("the check panicked".to_string()));
-                let mut failures = failures.lock().unwrap_or_else(|e| e.into_inner());
-                match result {
-                    Ok(()) => {
-                        passed.fetch_add(1, Ordering::Relaxed);
-                        println!("ok   {}", check.name);
-                    }
-                    Err(why) => {
-                        println!("FAIL {}: {why}", check.name);
-                        failures.push((check.name, why));
-                    }
-                }
+                run_one(check);
             });
         }
     });
+    for check in after {
+        run_one(check);
+    }
     let mut failures = failures.into_inner().unwrap_or_else(|e| e.into_inner());
     failures.sort();
     if !failures.is_empty() {
@@ -439,6 +915,104 @@ mod tests {
         assert!(out.timed_out);
         // The grandchild `sleep` held the pipes open; killing the group closes them.
         assert!(start.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn json_parses_the_spec_shapes() {
+        use json::Value;
+        let v = json::parse(
+            "{ \"args\": [\"a\", \"the \\\"b\\\" \\u00e9\\ud83d\\ude00\"], \"n\": -1.5e2,\n\
+             \"env\": {\"c\": \"new\\nline\"}, \"t\": true, \"z\": null }",
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            Value::Object(vec![
+                (
+                    "args".into(),
+                    Value::Array(vec![
+                        Value::String("a".into()),
+                        Value::String("the \"b\" \u{e9}\u{1f600}".into()),
+                    ])
+                ),
+                ("n".into(), Value::Number(-150.0)),
+                (
+                    "env".into(),
+                    Value::Object(vec![("c".into(), Value::String("new\nline".into()))])
+                ),
+                ("t".into(), Value::Bool(true)),
+                ("z".into(), Value::Null),
+            ])
+        );
+        assert_eq!(json::parse(" [ ] ").unwrap(), Value::Array(vec![]));
+        assert_eq!(json::parse("0").unwrap(), Value::Number(0.0));
+    }
+
+    #[test]
+    fn json_rejects_malformed_text() {
+        for bad in [
+            "",
+            "{",
+            "[1,]",
+            "{\"a\":1,}",
+            "01",
+            "1.",
+            "-",
+            "\"x",
+            "\"\\q\"",
+            "\"\\ud800\"",
+            "{\"a\":1,\"a\":2}",
+            "nul",
+            "[1] 2",
+            "\"tab\there\"",
+            "{a:1}",
+        ] {
+            assert!(json::parse(bad).is_err(), "accepted {bad:?}");
+        }
+        let err = json::parse("{\n  \"a\": ?}").unwrap_err();
+        assert!(err.contains("line 2, column 8"), "{err}");
+    }
+
+    #[test]
+    fn copy_tree_makes_writable_copies_and_snapshots_see_changes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("src");
+        std::fs::create_dir_all(src.join("sub")).unwrap();
+        std::fs::write(src.join("sub").join("f"), b"data").unwrap();
+        std::fs::write(src.join("x.cleanup"), b"").unwrap();
+        std::os::unix::fs::symlink("sub/f", src.join("link")).unwrap();
+        let read_only = |p: &Path, mode| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap()
+        };
+        read_only(&src.join("sub").join("f"), 0o444);
+        read_only(&src.join("sub"), 0o555);
+        let before = TreeSnapshot::take(&src).unwrap();
+        assert_eq!(before.paths().count(), 5);
+
+        let dst = tmp.path().join("dst");
+        let skip = |p: &Path| p.extension().is_some_and(|e| e == "cleanup");
+        copy_tree(&src, &dst, &skip).unwrap();
+        assert_eq!(std::fs::read(dst.join("sub").join("f")).unwrap(), b"data");
+        assert_eq!(
+            std::fs::read_link(dst.join("link")).unwrap(),
+            Path::new("sub/f")
+        );
+        assert!(!dst.join("x.cleanup").exists());
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode();
+        assert_eq!(mode(&dst.join("sub").join("f")) & 0o200, 0o200);
+        assert_eq!(mode(&dst.join("sub")) & 0o700, 0o700);
+
+        assert_eq!(
+            TreeSnapshot::take(&src).unwrap().changes_since(&before),
+            Vec::<String>::new()
+        );
+        std::fs::remove_file(src.join("x.cleanup")).unwrap();
+        std::fs::write(src.join("new"), b"").unwrap();
+        assert_eq!(
+            TreeSnapshot::take(&src).unwrap().changes_since(&before),
+            ["changed .", "added new", "removed x.cleanup"]
+        );
+        read_only(&src.join("sub"), 0o755);
     }
 
     #[test]
