@@ -10,14 +10,14 @@ use crate::environ::trap_code;
 use crate::CompileError;
 
 /// Flags of a guest memory access: little-endian, and a fault means out of bounds.
-fn heap_flags() -> MemFlagsData {
+pub(crate) fn heap_flags() -> MemFlagsData {
     MemFlagsData::new()
         .with_endianness(cranelift_codegen::ir::Endianness::Little)
         .with_trap_code(Some(trap_code(wasi_aot_abi::trap::Trap::MemoryOutOfBounds)))
 }
 
 /// The memory a load or store accesses.
-fn memory_index(memarg: &MemArg) -> u32 {
+pub(crate) fn memory_index(memarg: &MemArg) -> u32 {
     match memarg.target {
         wasmparser::MemArgTarget::Memory(index) => index,
         wasmparser::MemArgTarget::Array(_) => unreachable!("GC arrays are rejected by validation"),

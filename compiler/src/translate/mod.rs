@@ -4,7 +4,8 @@
 //! Cranelift `Variable`s and a stack of control frames. Operators are lowered by group:
 //! [`control`] (blocks, branches, calls' neighbours `drop`/`select`), [`call`],
 //! [`variables`] (locals and globals), [`memory`] (with [`bounds_checks`]), [`table`]
-//! (tables and references) and [`numeric`] (arithmetic, comparisons, conversions).
+//! (tables and references), [`numeric`] (arithmetic, comparisons, conversions) and
+//! [`simd`] (every `v128` instruction).
 //! Code after an unconditional branch is skipped until its enclosing block ends.
 
 mod bounds_checks;
@@ -12,6 +13,7 @@ mod call;
 mod control;
 mod memory;
 mod numeric;
+mod simd;
 mod table;
 mod variables;
 
@@ -209,7 +211,10 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             | RefIsNull
             | RefFunc { .. } => self.translate_table(op),
             _ => {
-                if self.translate_memory(op)? || self.translate_numeric(op)? {
+                if self.translate_memory(op)?
+                    || self.translate_numeric(op)?
+                    || self.translate_simd(op)?
+                {
                     Ok(())
                 } else {
                     Err(CompileError::Unsupported(format!("instruction {op:?}")))
