@@ -20,7 +20,8 @@
 //! | `env` | `K=V` pairs passed as `--env` |
 //! | `inherit_env` | pass `--inherit-env` |
 //! | `host_env` | the executable's own environment (otherwise empty) |
-//! | `dirs` | `HOST::GUEST` grants passed as `--dir`; HOST is copied afresh into the work directory for each run, which is the working directory of the build and the run |
+//! | `dirs` | `HOST::GUEST` grants passed as `--dir`; HOST is copied afresh (symbolic links as links) into the work directory for each run, which is the working directory of the build and the run |
+//! | `outside` | directories copied into the work directory like `dirs` but not granted, for a program to try to reach; after the run nothing in the work directory outside the granted directories may have been added, removed or modified (kind, size, permissions, modification time); not with `run` |
 //! | `link` | C files compiled with `cc -c` and passed as `--link` |
 //! | `flags` | other build flags |
 //! | `stdin` | the program's input (default: none, `/dev/null`) |
@@ -41,8 +42,8 @@ use std::path::{Component, Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::sync::Arc;
 use wasi_aot_tests::{
-    compare_exact, compile_c, repo_root, run_with_timeout, runner_main, Check, Output,
-    BUILD_TIMEOUT, RUN_TIMEOUT,
+    compare_exact, compile_c, copy_tree, excerpt, repo_root, run_with_timeout, runner_main, Check,
+    Output, TreeSnapshot, BUILD_TIMEOUT, RUN_TIMEOUT,
 };
 
 /// The exit status of a program that trapped.
@@ -73,6 +74,7 @@ struct Case {
     inherit_env: bool,
     host_env: Vec<String>,
     dirs: Vec<String>,
+    outside: Vec<String>,
     link: Vec<String>,
     flags: Vec<String>,
     stdin: Option<String>,
@@ -214,18 +216,28 @@ fn validate(case: &Case, dir: &Path) -> Result<(), String> {
     if case.run && case.inherit_env {
         return Err("`run` with `inherit_env` would expose the test's own environment".into());
     }
+    if case.run && !case.outside.is_empty() {
+        return Err(
+            "`run` writes its cache into the work directory, which `outside` checks".into(),
+        );
+    }
     for path in case
         .dirs
         .iter()
         .map(|d| dir_host(d))
+        .chain(case.outside.iter().map(String::as_str))
         .chain(case.files.keys().map(String::as_str))
     {
         if !is_plain_relative(path) {
             return Err(format!("{path:?} must be a relative path without `..`"));
         }
     }
-    for spec in &case.dirs {
-        let host = dir_host(spec);
+    for host in case
+        .dirs
+        .iter()
+        .map(|d| dir_host(d))
+        .chain(case.outside.iter().map(String::as_str))
+    {
         if !dir.join(host).is_dir() {
             return Err(format!("directory {host:?} does not exist"));
         }
@@ -247,7 +259,8 @@ fn validate(case: &Case, dir: &Path) -> Result<(), String> {
             || case.stderr.is_some()
             || case.status.is_some()
             || case.trap.is_some()
-            || !case.files.is_empty();
+            || !case.files.is_empty()
+            || !case.outside.is_empty();
         if runs {
             return Err("a `build_error` case has no run expectations".into());
         }
@@ -291,9 +304,13 @@ fn is_plain_relative(path: &str) -> bool {
 fn run_case(bin: &Path, loaded: &Loaded, mode: Option<&str>, dir: &Path) -> Result<(), String> {
     let case = &loaded.case;
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    for spec in &case.dirs {
-        let host = dir_host(spec);
-        copy_dir(&loaded.group_dir.join(host), &dir.join(host))?;
+    for host in case
+        .dirs
+        .iter()
+        .map(|d| dir_host(d))
+        .chain(case.outside.iter().map(String::as_str))
+    {
+        copy_tree(&loaded.group_dir.join(host), &dir.join(host), &|_| false)?;
     }
     let input = match (&case.module, &case.wat) {
         (Some(module), _) => loaded.group_dir.join(module),
@@ -330,6 +347,9 @@ fn run_case(bin: &Path, loaded: &Loaded, mode: Option<&str>, dir: &Path) -> Resu
     }
     flags.extend(case.flags.iter().cloned());
 
+    // Everything in the work directory but the granted trees, taken once the build has
+    // written its files, when the case checks that the run leaves it alone.
+    let mut untouched = None;
     let out = if case.run {
         let mut cmd = Command::new(bin);
         cmd.arg("run")
@@ -365,6 +385,9 @@ fn run_case(bin: &Path, loaded: &Loaded, mode: Option<&str>, dir: &Path) -> Resu
                 excerpt(&built.stderr_text())
             ));
         }
+        if !case.outside.is_empty() {
+            untouched = Some(snapshot_outside_grants(case, dir)?);
+        }
         let mut cmd = Command::new(&exe);
         cmd.arg0("prog")
             .args(&case.args)
@@ -384,7 +407,16 @@ fn run_case(bin: &Path, loaded: &Loaded, mode: Option<&str>, dir: &Path) -> Resu
             excerpt(&out.stderr_text())
         ));
     }
-    let problems = check_run(case, &out, dir);
+    let mut problems = check_run(case, &out, dir);
+    if let Some(before) = untouched {
+        let after = snapshot_outside_grants(case, dir)?;
+        problems.extend(
+            after
+                .changes_since(&before)
+                .into_iter()
+                .map(|change| format!("outside the preopens: {change}")),
+        );
+    }
     if problems.is_empty() {
         Ok(())
     } else {
@@ -489,28 +521,9 @@ fn missing_substrings(stream: &str, text: &str, wanted: &[String]) -> Vec<String
         .collect()
 }
 
-/// The start of a long text, quoted, for a one-line message.
-fn excerpt(text: &str) -> String {
-    const LIMIT: usize = 300;
-    match text.char_indices().nth(LIMIT) {
-        Some((cut, _)) => format!("{:?}...", &text[..cut]),
-        None => format!("{text:?}"),
-    }
-}
-
-/// Copies a directory tree (regular files and directories).
-fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
-    let entries =
-        std::fs::read_dir(from).map_err(|e| format!("cannot read {}: {e}", from.display()))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| format!("cannot read {}: {e}", from.display()))?;
-        let (src, dst) = (entry.path(), to.join(entry.file_name()));
-        if src.is_dir() {
-            copy_dir(&src, &dst)?;
-        } else {
-            std::fs::copy(&src, &dst).map_err(|e| format!("cannot copy {}: {e}", src.display()))?;
-        }
-    }
-    Ok(())
+/// A snapshot of the work directory `dir` leaving out the case's granted directories
+/// (and everything under them).
+fn snapshot_outside_grants(case: &Case, dir: &Path) -> Result<TreeSnapshot, String> {
+    let granted: Vec<&Path> = case.dirs.iter().map(|d| Path::new(dir_host(d))).collect();
+    Ok(TreeSnapshot::take(dir)?.without(|path| granted.iter().any(|g| path.starts_with(g))))
 }

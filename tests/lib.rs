@@ -389,6 +389,13 @@ impl TreeSnapshot {
         Ok(TreeSnapshot { entries })
     }
 
+    /// This snapshot without the entries whose path (relative to the root) `excluded`
+    /// is true for, as if they did not exist.
+    pub fn without(mut self, excluded: impl Fn(&Path) -> bool) -> TreeSnapshot {
+        self.entries.retain(|path, _| !excluded(path));
+        self
+    }
+
     /// The paths of all entries, relative to the root (the root itself is the empty
     /// path), in order.
     pub fn paths(&self) -> impl Iterator<Item = &Path> {
@@ -1011,6 +1018,14 @@ mod tests {
         assert_eq!(
             TreeSnapshot::take(&src).unwrap().changes_since(&before),
             ["changed .", "added new", "removed x.cleanup"]
+        );
+        let root_or_new = |p: &Path| p == Path::new("") || p == Path::new("new");
+        assert_eq!(
+            TreeSnapshot::take(&src)
+                .unwrap()
+                .without(root_or_new)
+                .changes_since(&before.clone().without(root_or_new)),
+            ["removed x.cleanup"]
         );
         read_only(&src.join("sub"), 0o755);
     }
