@@ -6,6 +6,7 @@
 use crate::cache;
 use crate::executable::{self, Settings};
 use crate::imports::UnknownImports;
+use crate::library::{self, LibrarySettings};
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
@@ -43,6 +44,9 @@ pub enum Command {
     Run(RunCommand),
     /// Run WebAssembly spec scripts (`.wast`) through the compiler and runtime.
     Wast(crate::wast::WastCommand),
+    /// Write the runtime archive (for libraries built with `--no-runtime`) and the C
+    /// header of the generic embedding API.
+    Runtime(RuntimeCommand),
 }
 
 impl Command {
@@ -56,33 +60,111 @@ impl Command {
             Command::Build(command) => command.execute(),
             Command::Run(command) => command.execute(),
             Command::Wast(command) => command.execute(),
+            Command::Runtime(command) => command.execute(),
         }
     }
 }
 
-/// `wasi-aot build INPUT -o OUT [OPTIONS]`.
+/// `wasi-aot build INPUT -o OUT [OPTIONS]`, or with `--lib`, a library for embedding.
 #[derive(Debug, Args)]
 pub struct BuildCommand {
     /// The module to compile (`.wasm` binary or `.wat` text).
     #[arg(value_name = "INPUT")]
     pub input: PathBuf,
-    /// Where to write the executable.
+    /// Where to write the executable (with `--lib`: the library, `.a` or `.o`).
     #[arg(short = 'o', long = "output", value_name = "OUT")]
     pub output: PathBuf,
+    /// Build a library for embedding in C and Rust programs instead of an executable:
+    /// a static library (`-o libNAME.a`) or an object file (`-o NAME.o`, which never
+    /// includes the runtime). The module may be a command or a reactor.
+    #[arg(long)]
+    pub lib: bool,
+    /// Write the library's C header to FILE.
+    #[arg(long, value_name = "FILE", requires = "lib")]
+    pub header: Option<PathBuf>,
+    /// The prefix of the library's C symbols (default: OUT's file name without `lib`
+    /// and extension).
+    #[arg(long, value_name = "NAME", requires = "lib")]
+    pub name: Option<String>,
+    /// Leave the runtime out of the archive; link the one `wasi-aot runtime` writes
+    /// instead (needed when a program links several libraries).
+    #[arg(long, requires = "lib")]
+    pub no_runtime: bool,
     /// Options shared with `run`.
     #[command(flatten)]
     pub options: BuildOptions,
 }
 
 impl BuildCommand {
-    /// Compiles `input` and links the executable at `output`.
+    /// Compiles `input` and links the executable at `output`, or writes the library.
     ///
     /// # Errors
     ///
-    /// Unreadable or invalid input, import or export problems, compile and link failures.
+    /// Unreadable or invalid input, import or export problems, compile and link
+    /// failures, and executable-only options given with `--lib`.
     pub fn execute(self) -> anyhow::Result<ExitCode> {
         let wasm = executable::read_module(&self.input)?;
-        executable::build(&self.input, &wasm, &self.options.settings(), &self.output)?;
+        if self.lib {
+            let settings = self.library_settings()?;
+            library::build(&self.input, &wasm, &settings, &self.output)?;
+        } else {
+            executable::build(&self.input, &wasm, &self.options.settings(), &self.output)?;
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+
+    /// The settings of `--lib`, refusing the options that only make sense for an
+    /// executable (a library's host configures each instance).
+    fn library_settings(&self) -> anyhow::Result<LibrarySettings> {
+        let o = &self.options;
+        let executable_only = [
+            (!o.dirs.is_empty(), "--dir"),
+            (!o.env.is_empty(), "--env"),
+            (o.inherit_env, "--inherit-env"),
+            (!o.link.is_empty(), "--link"),
+            (o.unknown_imports.is_some(), "--unknown-imports"),
+        ];
+        let given: Vec<&str> = executable_only
+            .iter()
+            .filter(|(given, _)| *given)
+            .map(|(_, name)| *name)
+            .collect();
+        if !given.is_empty() {
+            anyhow::bail!(
+                "{} cannot be used with --lib: the host gives each instance its directories, \
+                 environment and host functions (see wasi_aot_config)",
+                given.join(", ")
+            );
+        }
+        Ok(LibrarySettings {
+            name: self.name.clone(),
+            header: self.header.clone(),
+            runtime: !self.no_runtime,
+            bounds_checks: o.bounds_checks.into(),
+            opt_level: o.opt_level.into(),
+        })
+    }
+}
+
+/// `wasi-aot runtime -o OUT.a [--header FILE]`.
+#[derive(Debug, Args)]
+pub struct RuntimeCommand {
+    /// Where to write the runtime archive (`libwasi_aot_runtime.a`).
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: PathBuf,
+    /// Write the C header of the generic embedding API (`wasi_aot.h`) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub header: Option<PathBuf>,
+}
+
+impl RuntimeCommand {
+    /// Writes the files.
+    ///
+    /// # Errors
+    ///
+    /// Failures to write them.
+    pub fn execute(self) -> anyhow::Result<ExitCode> {
+        library::write_runtime(&self.output, self.header.as_deref())?;
         Ok(ExitCode::SUCCESS)
     }
 }
@@ -135,10 +217,10 @@ pub struct BuildOptions {
     /// `module.name` as the C symbol `module_name`.
     #[arg(long = "link", value_name = "FILE")]
     pub link: Vec<PathBuf>,
-    /// What to do with function imports nothing provides: fail the build, or build a
-    /// stub that traps when it is called.
-    #[arg(long, value_enum, value_name = "MODE", default_value_t = UnknownImports::Error)]
-    pub unknown_imports: UnknownImports,
+    /// What to do with function imports nothing provides: fail the build (the
+    /// default), or build a stub that traps when it is called.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub unknown_imports: Option<UnknownImports>,
     /// How memory accesses are bounds-checked: guard pages or an explicit compare.
     #[arg(long, value_enum, value_name = "MODE", default_value_t = BoundsArg::Guard)]
     pub bounds_checks: BoundsArg,
@@ -158,7 +240,7 @@ impl BuildOptions {
                 max_wasm_stack: wasi_aot_abi::DEFAULT_MAX_WASM_STACK,
             },
             link: self.link.clone(),
-            unknown_imports: self.unknown_imports,
+            unknown_imports: self.unknown_imports.unwrap_or(UnknownImports::Error),
             bounds_checks: self.bounds_checks.into(),
             opt_level: self.opt_level.into(),
         }

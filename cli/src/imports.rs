@@ -182,19 +182,9 @@ pub fn bind_executable(
             continue;
         };
         let symbol = host::host_symbol(&import.module, &import.name);
-        let binding = if let Some(&(name, wasi_params, returns_errno)) =
-            host::wasi_function(&import.module, &import.name)
-        {
-            let wasi_params: Vec<ValType> = wasi_params.iter().map(|&t| val_type(t)).collect();
-            let wasi_results: &[ValType] = if returns_errno { &[ValType::I32] } else { &[] };
-            if params != &wasi_params || results != wasi_results {
-                mismatches.push(format!(
-                    "import `{}.{}` has type {}, but WASI's `{name}` has type {}",
-                    import.module,
-                    import.name,
-                    func_type(params, results),
-                    func_type(&wasi_params, wasi_results),
-                ));
+        let binding = if let Some(checked) = wasi_binding(import, params, results) {
+            if let Err(mismatch) = checked {
+                mismatches.push(mismatch);
             }
             ImportBinding::Symbol(symbol)
         } else if defined.contains(&symbol) {
@@ -230,6 +220,100 @@ pub fn bind_executable(
              called",
             unresolved.join("\n")
         ));
+    }
+    if problems.is_empty() {
+        Ok(Bindings(bindings))
+    } else {
+        Err(Problems(problems))
+    }
+}
+
+/// Checks a function import against WASI: `None` if the runtime does not implement
+/// `import` (it is a host function), `Some(Ok(()))` if it does and the types agree, and
+/// `Some(Err(message))` if they do not.
+fn wasi_binding(
+    import: &ImportInfo,
+    params: &[ValType],
+    results: &[ValType],
+) -> Option<Result<(), String>> {
+    let &(name, wasi_params, returns_errno) = host::wasi_function(&import.module, &import.name)?;
+    let wasi_params: Vec<ValType> = wasi_params.iter().map(|&t| val_type(t)).collect();
+    let wasi_results: &[ValType] = if returns_errno { &[ValType::I32] } else { &[] };
+    Some(if params != wasi_params || results != wasi_results {
+        Err(format!(
+            "import `{}.{}` has type {}, but WASI's `{name}` has type {}",
+            import.module,
+            import.name,
+            func_type(params, results),
+            func_type(&wasi_params, wasi_results),
+        ))
+    } else {
+        Ok(())
+    })
+}
+
+/// Decides how each function import of a library (`build --lib`) is bound:
+///
+/// - WASI functions the runtime implements bind to the runtime's symbols, after
+///   checking their signatures (as in executables);
+/// - every other function import is a host function, left for the host
+///   ([`ImportBinding::Dynamic`]): each instance gets it from its configuration, or else
+///   from the C symbol `M_N` if the program defines one.
+///
+/// # Errors
+///
+/// All problems at once: imports of memories, tables or globals, WASI imports with the
+/// wrong signature, and host functions C cannot implement (a `v128` or `funcref`
+/// parameter or result, or more than one result).
+pub fn bind_library(info: &ModuleInfo) -> Result<Bindings, Problems> {
+    let mut bindings = HashMap::new();
+    let mut non_functions = Vec::new();
+    let mut problems = Vec::new();
+    for import in &info.imports {
+        let EntityKind::Func { params, results } = &import.kind else {
+            non_functions.push(format!(
+                "  {}.{} ({})",
+                import.module,
+                import.name,
+                kind_name(&import.kind)
+            ));
+            continue;
+        };
+        let binding = match wasi_binding(import, params, results) {
+            Some(checked) => {
+                if let Err(mismatch) = checked {
+                    problems.push(mismatch);
+                }
+                ImportBinding::Symbol(host::host_symbol(&import.module, &import.name))
+            }
+            None => {
+                let c_incompatible = params
+                    .iter()
+                    .chain(results)
+                    .any(|t| matches!(t, ValType::V128 | ValType::FuncRef));
+                if c_incompatible || results.len() > 1 {
+                    problems.push(format!(
+                        "import `{}.{}` has type {}: host functions take and return only \
+                         i32, i64, f32, f64 and externref values, with at most one result",
+                        import.module,
+                        import.name,
+                        func_type(params, results)
+                    ));
+                }
+                ImportBinding::Dynamic
+            }
+        };
+        bindings.insert((import.module.clone(), import.name.clone()), binding);
+    }
+    if !non_functions.is_empty() {
+        problems.insert(
+            0,
+            format!(
+                "a library cannot import memories, tables or globals (it must define them \
+                 itself); this module imports:\n{}",
+                non_functions.join("\n")
+            ),
+        );
     }
     if problems.is_empty() {
         Ok(Bindings(bindings))
@@ -289,7 +373,8 @@ fn val_type(t: HostType) -> ValType {
     }
 }
 
-fn val_type_name(t: ValType) -> &'static str {
+/// The text-format name of a value type (`i32`, `externref`, ...).
+pub fn val_type_name(t: ValType) -> &'static str {
     match t {
         ValType::I32 => "i32",
         ValType::I64 => "i64",
@@ -302,7 +387,7 @@ fn val_type_name(t: ValType) -> &'static str {
 }
 
 /// A function type in the text format: `(func (param i32 i64) (result i32))`.
-fn func_type(params: &[ValType], results: &[ValType]) -> String {
+pub fn func_type(params: &[ValType], results: &[ValType]) -> String {
     let mut out = String::from("(func");
     for (keyword, types) in [("param", params), ("result", results)] {
         if !types.is_empty() {

@@ -81,6 +81,16 @@ fn link_with(
         .args(link.iter().map(|file| not_an_option(file)))
         .arg(&runtime)
         .args(LINK_FLAGS);
+    run_cc(&program, command, "linking")
+}
+
+/// Runs the C compiler driver `command` (`program` names it in messages) for `what`
+/// (`linking`, `compiling the glue code`, ...).
+///
+/// # Errors
+/// The driver cannot be started, or fails: the message carries the command line and
+/// the driver's output.
+pub fn run_cc(program: &OsString, mut command: Command, what: &str) -> anyhow::Result<()> {
     let shown = show_command(&command);
     let result = command.output().map_err(|e| {
         let hint = if e.kind() == io::ErrorKind::NotFound {
@@ -95,7 +105,7 @@ fn link_with(
             Some(code) => format!("exited with status {code}"),
             None => format!("was stopped ({})", result.status),
         };
-        let mut message = format!("linking failed: `{shown}` {how}");
+        let mut message = format!("{what} failed: `{shown}` {how}");
         for output in [&result.stderr, &result.stdout] {
             let text = String::from_utf8_lossy(output);
             if !text.trim().is_empty() {
@@ -108,9 +118,14 @@ fn link_with(
     Ok(())
 }
 
+/// The runtime static library this binary carries.
+pub fn runtime_archive_bytes() -> &'static [u8] {
+    RUNTIME_ARCHIVE
+}
+
 /// The C compiler driver: `$CC` split at whitespace (a program and its arguments), or
 /// `cc`. Returns the program name (for messages) and a command running it.
-fn cc_command() -> (OsString, Command) {
+pub fn cc_command() -> (OsString, Command) {
     let cc = std::env::var_os("CC").filter(|cc| !cc.is_empty());
     let words: Vec<OsString> = match cc.as_ref().and_then(|cc| cc.to_str()) {
         Some(cc) => cc.split_whitespace().map(OsString::from).collect(),
@@ -128,7 +143,7 @@ fn cc_command() -> (OsString, Command) {
 
 /// `path`, written so that the C compiler cannot take it for an option (`-x.o` becomes
 /// `./-x.o`).
-fn not_an_option(path: &Path) -> PathBuf {
+pub fn not_an_option(path: &Path) -> PathBuf {
     if path.as_os_str().as_encoded_bytes().starts_with(b"-") {
         Path::new(".").join(path)
     } else {

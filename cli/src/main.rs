@@ -8,6 +8,7 @@ mod args;
 mod cache;
 mod executable;
 mod imports;
+mod library;
 mod link;
 mod wast;
 

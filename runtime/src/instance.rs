@@ -2,6 +2,7 @@
 //! tables, globals and host state it points to, created from a module descriptor.
 
 use std::alloc::Layout;
+use std::ffi::c_void;
 use std::ptr::NonNull;
 
 use wasi_aot_abi::descriptor::{extern_kind, segment_mode, ModuleDescriptor};
@@ -68,6 +69,41 @@ impl std::fmt::Display for InstantiateError {
     }
 }
 
+/// How an embedder sets up an instance (library mode). Executables and the spec runner
+/// use [`InstanceOptions::default`]: `proc_exit` ends the process, 1 MiB of wasm stack.
+#[derive(Clone, Copy, Debug)]
+pub struct InstanceOptions {
+    /// Whether `proc_exit` ends the call that reached it with [`Unwind::Exit`] instead of
+    /// ending the process (node:wasi's `returnOnExit`).
+    pub return_on_exit: bool,
+    /// Native stack bytes wasm code may use before "call stack exhausted".
+    pub max_wasm_stack: u64,
+    /// An embedder's pointer, handed back to host functions; never dereferenced here.
+    pub user_data: *mut c_void,
+}
+
+impl Default for InstanceOptions {
+    fn default() -> InstanceOptions {
+        InstanceOptions {
+            return_on_exit: false,
+            max_wasm_stack: DEFAULT_MAX_WASM_STACK,
+            user_data: std::ptr::null_mut(),
+        }
+    }
+}
+
+/// Whether an instance may still run code (tracked for library-mode instances, which
+/// stop after a trap or `proc_exit`; see `embed::library`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InstanceState {
+    /// It may run code.
+    Ready,
+    /// A call trapped (the message says how); its memory may be half updated.
+    Trapped(String),
+    /// The guest called `proc_exit` with this status.
+    Exited(i32),
+}
+
 /// A defined table's elements.
 struct Table {
     elements: Vec<usize>,
@@ -88,7 +124,10 @@ pub struct Instance {
     dropped_data: Vec<bool>,
     dropped_elems: Vec<bool>,
     wasi: Option<WasiCtx>,
-    max_wasm_stack: u64,
+    options: InstanceOptions,
+    state: InstanceState,
+    /// Whether `_start` or `_initialize` has been run (each runs at most once).
+    lifecycle_started: bool,
 }
 
 fn link_error(msg: String) -> InstantiateError {
@@ -135,6 +174,17 @@ impl Instance {
         imports: &[Extern],
         wasi: Option<WasiCtx>,
     ) -> Result<Box<Instance>, InstantiateError> {
+        Instance::with_options(descriptor, imports, wasi, InstanceOptions::default())
+    }
+
+    /// [`Instance::new`] with embedder `options` (which already apply to the start
+    /// function).
+    pub fn with_options(
+        descriptor: &'static ModuleDescriptor,
+        imports: &[Extern],
+        wasi: Option<WasiCtx>,
+        options: InstanceOptions,
+    ) -> Result<Box<Instance>, InstantiateError> {
         if descriptor.abi_version != wasi_aot_abi::descriptor::ABI_VERSION {
             return Err(link_error(
                 "module was compiled for another runtime version".into(),
@@ -159,7 +209,9 @@ impl Instance {
             dropped_data: Vec::new(),
             dropped_elems: Vec::new(),
             wasi,
-            max_wasm_stack: DEFAULT_MAX_WASM_STACK,
+            options,
+            state: InstanceState::Ready,
+            lifecycle_started: false,
         });
         let this: *mut Instance = &mut *instance;
         // SAFETY: INSTANCE is inside the header.
@@ -184,7 +236,32 @@ impl Instance {
 
     /// Sets how much native stack wasm code may use.
     pub fn set_max_wasm_stack(&mut self, bytes: u64) {
-        self.max_wasm_stack = bytes;
+        self.options.max_wasm_stack = bytes;
+    }
+
+    /// The embedder's options.
+    pub fn options(&self) -> &InstanceOptions {
+        &self.options
+    }
+
+    /// Whether the instance may still run code.
+    pub fn state(&self) -> &InstanceState {
+        &self.state
+    }
+
+    /// Records that the instance trapped or exited.
+    pub fn set_state(&mut self, state: InstanceState) {
+        self.state = state;
+    }
+
+    /// Marks `_start`/`_initialize` as run; returns whether one had run already.
+    pub fn mark_lifecycle_started(&mut self) -> bool {
+        std::mem::replace(&mut self.lifecycle_started, true)
+    }
+
+    /// The module this is an instance of.
+    pub fn descriptor(&self) -> &'static ModuleDescriptor {
+        self.descriptor
     }
 
     fn initialize(&mut self, imports: &[Extern]) -> Result<(), InstantiateError> {
@@ -569,12 +646,14 @@ impl Instance {
         // SAFETY: descriptor arrays live as long as the descriptor.
         let ty = unsafe { &self.descriptor.types.as_slice()[type_index as usize] };
         assert!(values.len() as u64 >= ty.params.len.max(ty.results.len));
-        if !crate::traps::in_wasm() {
+        // The outermost call sets the thread's limit below the current frame; a nested
+        // call (wasm -> host -> wasm) shares the limit of the wasm already running.
+        let limit = crate::traps::stack_limit().unwrap_or_else(|| {
             let here = &ty as *const _ as u64;
-            let limit = here.saturating_sub(self.max_wasm_stack);
-            // SAFETY: STACK_LIMIT is in the header.
-            unsafe { self.field::<u64>(STACK_LIMIT).write(limit) };
-        }
+            here.saturating_sub(self.options.max_wasm_stack)
+        });
+        // SAFETY: STACK_LIMIT is in the header.
+        unsafe { self.field::<u64>(STACK_LIMIT).write(limit) };
         // SAFETY: the trampoline matches the type; `values` is large enough (checked).
         unsafe {
             call_guarded(
@@ -582,6 +661,8 @@ impl Instance {
                 funcref.code,
                 funcref.vmctx,
                 values.as_mut_ptr(),
+                limit,
+                self.options.return_on_exit,
             )
         }
     }
@@ -594,21 +675,7 @@ impl Instance {
 
     /// The type index of function `index`.
     pub fn function_type_index(&self, index: u32) -> u32 {
-        let d = self.descriptor;
-        // SAFETY: descriptor arrays live as long as the descriptor.
-        unsafe {
-            if index < d.counts.imported_funcs {
-                d.imports
-                    .as_slice()
-                    .iter()
-                    .filter(|i| i.kind == extern_kind::FUNC)
-                    .nth(index as usize)
-                    .map(|i| i.type_index)
-                    .expect("validated function index")
-            } else {
-                d.functions.as_slice()[(index - d.counts.imported_funcs) as usize].type_index
-            }
-        }
+        function_type_index(self.descriptor, index)
     }
 
     /// Looks up an export: its kind and index.
@@ -632,23 +699,7 @@ impl Instance {
 
     /// The `val_type` code and mutability of global `index`.
     pub fn global_type(&self, index: u32) -> (u8, bool) {
-        let d = self.descriptor;
-        // SAFETY: descriptor arrays live as long as the descriptor.
-        unsafe {
-            if index < d.counts.imported_globals {
-                let import = d
-                    .imports
-                    .as_slice()
-                    .iter()
-                    .filter(|i| i.kind == extern_kind::GLOBAL)
-                    .nth(index as usize)
-                    .expect("validated global index");
-                (import.val_type, import.mutable != 0)
-            } else {
-                let g = &d.globals.as_slice()[(index - d.counts.imported_globals) as usize];
-                (g.val_type, g.mutable != 0)
-            }
-        }
+        global_type(self.descriptor, index)
     }
 
     /// The export `name` as something another instance can import.
@@ -657,8 +708,14 @@ impl Instance {
         let this: *mut Instance = self;
         Some(match kind {
             extern_kind::FUNC => Extern::Func(self.funcref(index)),
-            extern_kind::MEMORY => Extern::Memory { instance: this, index },
-            extern_kind::TABLE => Extern::Table { instance: this, index },
+            extern_kind::MEMORY => Extern::Memory {
+                instance: this,
+                index,
+            },
+            extern_kind::TABLE => Extern::Table {
+                instance: this,
+                index,
+            },
             extern_kind::GLOBAL => {
                 let (val_type, mutable) = self.global_type(index);
                 Extern::Global {
@@ -702,6 +759,44 @@ impl Drop for Instance {
     fn drop(&mut self) {
         // SAFETY: allocated in `new` with this layout.
         unsafe { std::alloc::dealloc(self.vmctx.as_ptr(), self.layout) };
+    }
+}
+
+/// The type index of function `index` of module `d`.
+pub fn function_type_index(d: &ModuleDescriptor, index: u32) -> u32 {
+    // SAFETY: descriptor arrays live as long as the descriptor.
+    unsafe {
+        if index < d.counts.imported_funcs {
+            d.imports
+                .as_slice()
+                .iter()
+                .filter(|i| i.kind == extern_kind::FUNC)
+                .nth(index as usize)
+                .map(|i| i.type_index)
+                .expect("validated function index")
+        } else {
+            d.functions.as_slice()[(index - d.counts.imported_funcs) as usize].type_index
+        }
+    }
+}
+
+/// The `val_type` code and mutability of global `index` of module `d`.
+pub fn global_type(d: &ModuleDescriptor, index: u32) -> (u8, bool) {
+    // SAFETY: descriptor arrays live as long as the descriptor.
+    unsafe {
+        if index < d.counts.imported_globals {
+            let import = d
+                .imports
+                .as_slice()
+                .iter()
+                .filter(|i| i.kind == extern_kind::GLOBAL)
+                .nth(index as usize)
+                .expect("validated global index");
+            (import.val_type, import.mutable != 0)
+        } else {
+            let g = &d.globals.as_slice()[(index - d.counts.imported_globals) as usize];
+            (g.val_type, g.mutable != 0)
+        }
     }
 }
 

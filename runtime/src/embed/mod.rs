@@ -1,18 +1,30 @@
-//! The C-ABI embedding interface: instantiate compiled modules with imports from other
-//! instances, call their exports, read their globals and memories, and get traps back
-//! as values. The spec-test runner (`wasi-aot wast`) drives modules only through these
-//! functions; library mode builds on them.
+//! The C-ABI embedding interface: instantiate compiled modules, call their exports,
+//! read their globals and memories, and get traps back as values.
+//!
+//! Two layers share the conventions below:
+//!
+//! - this file: instances linked to each other by exports (`wasi_aot_instance_new`,
+//!   `wasi_aot_instance_export`, `wasi_aot_call`, `wasi_aot_global`), which the
+//!   spec-test runner (`wasi-aot wast`) drives modules through;
+//! - [`library`]: library mode (`wasi-aot build --lib`): WASI instances configured by
+//!   the host ([`config`]), with host functions, `start`/`initialize`, and instances
+//!   that stop after a trap or `proc_exit`. The C header `wasi-aot` generates declares
+//!   this layer.
 //!
 //! Conventions: functions return a [`Status`]; on failure the message is available from
-//! [`wasi_aot_last_error`] (per thread). Values are 16-byte little-endian slots.
-//! Instances must outlive the instances that import from them. An instance is used by
-//! one thread at a time.
+//! [`wasi_aot_last_error`] and [`wasi_aot_last_error_message`] (per thread). Values are
+//! 16-byte little-endian slots. Instances must outlive the instances that import from
+//! them. An instance is used by one thread at a time.
+
+pub mod config;
+pub mod library;
 
 use std::cell::RefCell;
+use std::ffi::{c_char, CString};
 
 use wasi_aot_abi::descriptor::{extern_kind, ModuleDescriptor};
 
-use crate::instance::{Extern, InstantiateError, Instance};
+use crate::instance::{Extern, Instance, InstantiateError};
 use crate::traps::Unwind;
 
 /// Result of an embedding call.
@@ -29,6 +41,8 @@ pub enum Status {
     Error = 3,
     /// The guest called `proc_exit` in return-on-exit mode; see [`wasi_aot_last_exit_status`].
     Exit = 4,
+    /// The instance can no longer run code: an earlier call trapped or the guest exited.
+    Poisoned = 5,
 }
 
 /// An export of an instance, usable as an import of another.
@@ -44,15 +58,18 @@ pub struct WasiAotExtern {
 }
 
 thread_local! {
-    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
     static LAST_TRAP: RefCell<(u32, i32)> = const { RefCell::new((0, 0)) };
 }
 
+/// Records `message` as this thread's last error and returns `status`.
 fn fail(status: Status, message: String) -> Status {
+    let message = CString::new(message.replace('\0', "\\0")).unwrap_or_default();
     LAST_ERROR.with(|e| *e.borrow_mut() = message);
     status
 }
 
+/// Records why a call into wasm ended early and returns its status.
 fn unwound(unwind: Unwind) -> Status {
     match unwind {
         Unwind::Trap(trap) => {
@@ -229,23 +246,28 @@ pub unsafe extern "C" fn wasi_aot_global(global: *const WasiAotExtern) -> *mut u
 }
 
 /// Memory 0 of the instance owning `vmctx` (the first argument every host function
-/// receives): its base, with its size in bytes stored in `*size`; null if it has none.
+/// receives): its base, with its size in bytes stored in `*size` if `size` is not null
+/// (0 and null if it has no memory). The base never moves; the size may grow during
+/// later wasm calls.
 ///
 /// # Safety
-/// `vmctx` must be the pointer a host function received; `size` writable.
+/// `vmctx` must be the pointer a host function received; `size` null or writable.
 #[no_mangle]
-pub unsafe extern "C" fn wasi_aot_caller_memory(vmctx: *mut u8, size: *mut u64) -> *mut u8 {
+pub unsafe extern "C" fn wasi_aot_caller_memory(vmctx: *mut u8, size: *mut usize) -> *mut u8 {
     // SAFETY: guaranteed by the caller.
     let instance = unsafe { crate::instance::instance_from_vmctx(vmctx) };
-    if !instance.has_memory() {
-        return std::ptr::null_mut();
+    let (base, length) = if instance.has_memory() {
+        let def = instance.memory_definition(0);
+        // SAFETY: the definition is live.
+        unsafe { ((*def).base, (*def).length as usize) }
+    } else {
+        (std::ptr::null_mut(), 0)
+    };
+    if !size.is_null() {
+        // SAFETY: `size` is writable.
+        unsafe { *size = length };
     }
-    let def = instance.memory_definition(0);
-    // SAFETY: the definition is live; `size` is writable.
-    unsafe {
-        *size = (*def).length;
-        (*def).base
-    }
+    base
 }
 
 /// Copies the last error message of this thread (NUL-terminated, truncated to `len`)
@@ -257,6 +279,7 @@ pub unsafe extern "C" fn wasi_aot_caller_memory(vmctx: *mut u8, size: *mut u64) 
 pub unsafe extern "C" fn wasi_aot_last_error(buf: *mut u8, len: usize) -> usize {
     LAST_ERROR.with(|e| {
         let e = e.borrow();
+        let e = e.as_bytes();
         if len > 0 {
             let n = e.len().min(len - 1);
             // SAFETY: `buf` is writable for `len > n` bytes.
@@ -267,6 +290,14 @@ pub unsafe extern "C" fn wasi_aot_last_error(buf: *mut u8, len: usize) -> usize 
         }
         e.len()
     })
+}
+
+/// The last error message of this thread as a NUL-terminated string, valid until the
+/// next failing call on this thread (empty if nothing failed yet).
+#[no_mangle]
+pub extern "C" fn wasi_aot_last_error_message() -> *const c_char {
+    // The CString's heap buffer stays put until the next failure replaces it.
+    LAST_ERROR.with(|e| e.borrow().as_ptr())
 }
 
 /// The trap code (`wasi_aot_abi::trap::Trap`) of this thread's last [`Status::Trap`].
@@ -283,5 +314,5 @@ pub extern "C" fn wasi_aot_last_exit_status() -> i32 {
 
 /// The last error message of this thread, for Rust embedders.
 pub fn last_error() -> String {
-    LAST_ERROR.with(|e| e.borrow().clone())
+    LAST_ERROR.with(|e| e.borrow().to_string_lossy().into_owned())
 }
