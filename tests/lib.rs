@@ -1,8 +1,9 @@
-//! Shared helpers for the test runners (`golden`, `sightglass`, `wasi_testsuite`):
-//! locating the `wasi-aot` binary and the shared suites, running commands with a time
-//! limit, compiling C helpers, copying and fingerprinting directory trees, reading JSON,
-//! comparing outputs, and running cases on worker threads with a closing
-//! `N passed, N failed` line.
+//! Shared helpers for the test runners (`golden`, `sightglass`, `wasi_testsuite`,
+//! `node_differential`): locating the `wasi-aot` binary and the shared suites, running
+//! commands with a time limit, building executables, compiling C helpers, copying and
+//! fingerprinting directory trees, reading JSON, comparing outputs, and running cases
+//! on worker threads with a closing `N passed, N failed` line. The golden cases' data
+//! and the WASI testsuite's specs are read by [`golden_cases`] and [`testsuite`].
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -14,6 +15,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
+
+pub mod golden_cases;
+pub mod testsuite;
 
 /// How long a build (`wasi-aot build` or `cc -c`) may take before it is killed.
 pub const BUILD_TIMEOUT: Duration = Duration::from_secs(300);
@@ -226,6 +230,37 @@ fn wait_with_deadline(child: &mut Child, timeout: Duration) -> Result<(ExitStatu
         }
         thread::sleep(Duration::from_millis(5));
     }
+}
+
+/// Builds the module `input` into the executable `exe` with
+/// `wasi-aot build INPUT -o EXE FLAGS...`, working in `dir`.
+///
+/// # Errors
+/// When the build fails or runs past [`BUILD_TIMEOUT`]: how it ended and the start of
+/// its stderr.
+pub fn build_executable(
+    bin: &Path,
+    input: &Path,
+    exe: &Path,
+    flags: &[std::ffi::OsString],
+    dir: &Path,
+) -> Result<(), String> {
+    let mut cmd = Command::new(bin);
+    cmd.arg("build")
+        .arg(input)
+        .arg("-o")
+        .arg(exe)
+        .args(flags)
+        .current_dir(dir);
+    let built = run_with_timeout(&mut cmd, None, BUILD_TIMEOUT)?;
+    if built.timed_out || !built.status.success() {
+        return Err(format!(
+            "build failed ({}): {}",
+            built.describe(BUILD_TIMEOUT),
+            excerpt(&built.stderr_text())
+        ));
+    }
+    Ok(())
 }
 
 /// Compiles a C file to an object with `cc -c -O2`.
