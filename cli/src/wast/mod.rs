@@ -68,7 +68,11 @@ impl WastCommand {
         let (mut passed, mut failed) = (0, 0);
         for file in &self.files {
             let report = run_file(file, self.bounds_checks.into())?;
-            let status = if report.failures.is_empty() { "ok  " } else { "FAIL" };
+            let status = if report.failures.is_empty() {
+                "ok  "
+            } else {
+                "FAIL"
+            };
             println!(
                 "{status} {}: {} passed, {} failed",
                 file.display(),
@@ -83,7 +87,11 @@ impl WastCommand {
             failed += report.failures.len();
         }
         println!("{passed} passed, {failed} failed");
-        Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        Ok(if failed == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        })
     }
 }
 
@@ -96,12 +104,29 @@ enum Expect<'a> {
 
 /// A script command, with its modules replaced by compiled-module slots.
 enum Step<'a> {
-    Module { slot: Result<usize, String>, name: Option<String> },
-    Register { name: String, module: Option<String> },
-    Invoke { invoke: WastInvoke<'a>, expect: Expect<'a> },
-    Get { module: Option<String>, global: &'a str, expect: Vec<WastRet<'a>> },
+    Module {
+        slot: Result<usize, String>,
+        name: Option<String>,
+    },
+    Register {
+        name: String,
+        module: Option<String>,
+    },
+    Invoke {
+        invoke: WastInvoke<'a>,
+        expect: Expect<'a>,
+    },
+    Get {
+        module: Option<String>,
+        global: &'a str,
+        expect: Vec<WastRet<'a>>,
+    },
     /// Instantiation must fail with a link error (`true`) or a trap (`false`).
-    FailInstantiation { slot: Result<usize, String>, link: bool, message: &'a str },
+    FailInstantiation {
+        slot: Result<usize, String>,
+        link: bool,
+        message: &'a str,
+    },
     Checked(Result<(), String>),
 }
 
@@ -123,7 +148,8 @@ fn rejected(module: &mut QuoteWat<'_>, message: &str) -> Result<(), String> {
 
 fn run_file(path: &Path, bounds_checks: wasi_aot_compiler::BoundsChecks) -> anyhow::Result<Report> {
     let mut report = Report::default();
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     // The spec scripts deliberately contain bidirectional-override characters in names.
     let mut lexer = wast::lexer::Lexer::new(&text);
     lexer.allow_confusing_unicode(true);
@@ -143,7 +169,8 @@ fn run_file(path: &Path, bounds_checks: wasi_aot_compiler::BoundsChecks) -> anyh
     };
 
     // Pass 1: turn commands into steps, collecting module binaries to compile.
-    let mut binaries: Vec<Vec<u8>> = vec![wat::parse_str(include_str!("spectest.wat")).context("spectest module")?];
+    let mut binaries: Vec<Vec<u8>> =
+        vec![wat::parse_str(include_str!("spectest.wat")).context("spectest module")?];
     let mut add = |bytes: Result<Vec<u8>, String>| -> Result<usize, String> {
         let bytes = bytes?;
         binaries.push(bytes);
@@ -161,44 +188,73 @@ fn run_file(path: &Path, bounds_checks: wasi_aot_compiler::BoundsChecks) -> anyh
                 name: name.to_string(),
                 module: module.map(|id| id.name().to_string()),
             },
-            WastDirective::Invoke(invoke) => Step::Invoke { invoke, expect: Expect::Anything },
+            WastDirective::Invoke(invoke) => Step::Invoke {
+                invoke,
+                expect: Expect::Anything,
+            },
             WastDirective::AssertReturn { exec, results, .. } => match exec {
-                WastExecute::Invoke(invoke) => Step::Invoke { invoke, expect: Expect::Return(results) },
+                WastExecute::Invoke(invoke) => Step::Invoke {
+                    invoke,
+                    expect: Expect::Return(results),
+                },
                 WastExecute::Get { module, global, .. } => Step::Get {
                     module: module.map(|id| id.name().to_string()),
                     global,
                     expect: results,
                 },
-                WastExecute::Wat(_) => Step::Checked(Err("assert_return of a module is not supported".into())),
+                WastExecute::Wat(_) => {
+                    Step::Checked(Err("assert_return of a module is not supported".into()))
+                }
             },
             WastDirective::AssertTrap { exec, message, .. } => match exec {
-                WastExecute::Invoke(invoke) => Step::Invoke { invoke, expect: Expect::Trap(message) },
+                WastExecute::Invoke(invoke) => Step::Invoke {
+                    invoke,
+                    expect: Expect::Trap(message),
+                },
                 WastExecute::Wat(mut wat) => Step::FailInstantiation {
                     slot: add(wat.encode().map_err(|e| e.to_string())),
                     link: false,
                     message,
                 },
-                WastExecute::Get { .. } => Step::Checked(Err("assert_trap of a global read".into())),
+                WastExecute::Get { .. } => {
+                    Step::Checked(Err("assert_trap of a global read".into()))
+                }
             },
-            WastDirective::AssertExhaustion { call, message, .. } => {
-                Step::Invoke { invoke: call, expect: Expect::Trap(message) }
-            }
-            WastDirective::AssertUnlinkable { mut module, message, .. } => Step::FailInstantiation {
+            WastDirective::AssertExhaustion { call, message, .. } => Step::Invoke {
+                invoke: call,
+                expect: Expect::Trap(message),
+            },
+            WastDirective::AssertUnlinkable {
+                mut module,
+                message,
+                ..
+            } => Step::FailInstantiation {
                 slot: add(module.encode().map_err(|e| e.to_string())),
                 link: true,
                 message,
             },
-            WastDirective::AssertInvalid { mut module, message, .. }
-            | WastDirective::AssertMalformed { mut module, message, .. } => {
-                Step::Checked(rejected(&mut module, message))
+            WastDirective::AssertInvalid {
+                mut module,
+                message,
+                ..
             }
-            other => Step::Checked(Err(format!("command not supported: {other:?}").chars().take(120).collect())),
+            | WastDirective::AssertMalformed {
+                mut module,
+                message,
+                ..
+            } => Step::Checked(rejected(&mut module, message)),
+            other => Step::Checked(Err(format!("command not supported: {other:?}")
+                .chars()
+                .take(120)
+                .collect())),
         };
         steps.push((line + 1, step));
     }
 
     // Pass 2: compile every module in parallel, link them into one shared library.
-    let work = tempfile::Builder::new().prefix("wasi-aot-wast-").tempdir()?;
+    let work = tempfile::Builder::new()
+        .prefix("wasi-aot-wast-")
+        .tempdir()?;
     let objects: Vec<Result<PathBuf, String>> = binaries
         .par_iter()
         .enumerate()
@@ -222,7 +278,11 @@ fn run_file(path: &Path, bounds_checks: wasi_aot_compiler::BoundsChecks) -> anyh
     cc.args(objects.iter().filter_map(|o| o.as_ref().ok()));
     let out = cc.output().context("running cc")?;
     if !out.status.success() {
-        bail!("linking {} failed: {}", library.display(), String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "linking {} failed: {}",
+            library.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let loaded = Library::open(&library)?;
     let descriptors: Vec<Result<&'static ModuleDescriptor, String>> = objects
@@ -313,9 +373,14 @@ impl Session {
         }
     }
 
-    fn instantiate(&mut self, slot: &Result<usize, String>) -> Result<*mut Instance, (Status, String)> {
+    fn instantiate(
+        &mut self,
+        slot: &Result<usize, String>,
+    ) -> Result<*mut Instance, (Status, String)> {
         let slot = slot.clone().map_err(|e| (Status::Error, e))?;
-        let descriptor = self.descriptors[slot].clone().map_err(|e| (Status::Error, e))?;
+        let descriptor = self.descriptors[slot]
+            .clone()
+            .map_err(|e| (Status::Error, e))?;
         let mut imports = Vec::new();
         // SAFETY: descriptor arrays live as long as the loaded library.
         for import in unsafe { descriptor.imports.as_slice() } {
@@ -325,9 +390,15 @@ impl Session {
             let Some(&exporter) = self.registered.get(module.as_ref()) else {
                 return Err((Status::Link, format!("unknown import module {module}")));
             };
-            let mut ext = WasiAotExtern { instance: exporter, kind: 0, index: 0 };
+            let mut ext = WasiAotExtern {
+                instance: exporter,
+                kind: 0,
+                index: 0,
+            };
             // SAFETY: `exporter` is live; `name` is readable.
-            let status = unsafe { embed::wasi_aot_instance_export(exporter, name.as_ptr(), name.len(), &mut ext) };
+            let status = unsafe {
+                embed::wasi_aot_instance_export(exporter, name.as_ptr(), name.len(), &mut ext)
+            };
             if status != Status::Ok || ext.kind != u32::from(import.kind) {
                 return Err((
                     Status::Link,
@@ -338,7 +409,9 @@ impl Session {
         }
         let mut instance = std::ptr::null_mut();
         // SAFETY: the descriptor is loaded; imports are externs of live instances.
-        let status = unsafe { embed::wasi_aot_instance_new(descriptor, imports.as_ptr(), imports.len(), &mut instance) };
+        let status = unsafe {
+            embed::wasi_aot_instance_new(descriptor, imports.as_ptr(), imports.len(), &mut instance)
+        };
         if status != Status::Ok {
             return Err((status, error_message()));
         }
@@ -348,7 +421,11 @@ impl Session {
 
     fn instance(&self, module: Option<&str>) -> Result<*mut Instance, String> {
         match module {
-            Some(name) => self.named.get(name).copied().ok_or_else(|| format!("no module named {name}")),
+            Some(name) => self
+                .named
+                .get(name)
+                .copied()
+                .ok_or_else(|| format!("no module named {name}")),
             None => self.current.ok_or_else(|| "no current module".to_string()),
         }
     }
@@ -370,13 +447,23 @@ impl Session {
                 self.registered.insert(name, instance);
                 Ok(())
             }
-            Step::FailInstantiation { slot, link, message } => match self.instantiate(&slot) {
-                Ok(_) => Err(format!("instantiation succeeded but expected to fail: {message}")),
+            Step::FailInstantiation {
+                slot,
+                link,
+                message,
+            } => match self.instantiate(&slot) {
+                Ok(_) => Err(format!(
+                    "instantiation succeeded but expected to fail: {message}"
+                )),
                 Err((Status::Link, _)) if link => Ok(()),
                 Err((Status::Trap, m)) if !link => trap_matches(&m, message),
                 Err((_, m)) => Err(format!("expected {message:?}, got {m}")),
             },
-            Step::Get { module, global, expect } => {
+            Step::Get {
+                module,
+                global,
+                expect,
+            } => {
                 let instance = self.instance(module.as_deref())?;
                 let ext = export(instance, global, extern_kind::GLOBAL)?;
                 // SAFETY: `ext` is a global of a live instance.
@@ -390,7 +477,10 @@ impl Session {
                 let func = export(instance, invoke.name, extern_kind::FUNC)?;
                 let mut values = Vec::new();
                 for arg in &invoke.args {
-                    values.push(values::encode_arg(arg).ok_or_else(|| format!("unsupported argument {arg:?}"))?);
+                    values.push(
+                        values::encode_arg(arg)
+                            .ok_or_else(|| format!("unsupported argument {arg:?}"))?,
+                    );
                 }
                 // SAFETY: `func` belongs to a live instance.
                 let (params, results) = unsafe { (*instance).function_arity(func.index) };
@@ -399,12 +489,19 @@ impl Session {
                 }
                 values.resize(params.max(results).max(1), 0);
                 // SAFETY: `values` covers parameters and results.
-                let status = unsafe { embed::wasi_aot_call(&func, values.as_mut_ptr(), values.len()) };
+                let status =
+                    unsafe { embed::wasi_aot_call(&func, values.as_mut_ptr(), values.len()) };
                 match (status, expect) {
                     (Status::Ok, Expect::Anything) => Ok(()),
-                    (Status::Ok, Expect::Return(expected)) => check_results(&values[..results], &expected),
-                    (Status::Ok, Expect::Trap(message)) => Err(format!("returned but expected trap {message:?}")),
-                    (Status::Trap, Expect::Trap(message)) => trap_matches(&error_message(), message),
+                    (Status::Ok, Expect::Return(expected)) => {
+                        check_results(&values[..results], &expected)
+                    }
+                    (Status::Ok, Expect::Trap(message)) => {
+                        Err(format!("returned but expected trap {message:?}"))
+                    }
+                    (Status::Trap, Expect::Trap(message)) => {
+                        trap_matches(&error_message(), message)
+                    }
                     (_, _) => Err(format!("{} failed: {}", invoke.name, error_message())),
                 }
             }
@@ -413,9 +510,14 @@ impl Session {
 }
 
 fn export(instance: *mut Instance, name: &str, kind: u8) -> Result<WasiAotExtern, String> {
-    let mut ext = WasiAotExtern { instance, kind: 0, index: 0 };
+    let mut ext = WasiAotExtern {
+        instance,
+        kind: 0,
+        index: 0,
+    };
     // SAFETY: `instance` is live; `name` is readable.
-    let status = unsafe { embed::wasi_aot_instance_export(instance, name.as_ptr(), name.len(), &mut ext) };
+    let status =
+        unsafe { embed::wasi_aot_instance_export(instance, name.as_ptr(), name.len(), &mut ext) };
     if status != Status::Ok || ext.kind != u32::from(kind) {
         return Err(format!("no export {name:?} of the right kind"));
     }
@@ -425,7 +527,11 @@ fn export(instance: *mut Instance, name: &str, kind: u8) -> Result<WasiAotExtern
 /// Whether a trap message (ours: `wasm trap: REASON` plus a location) matches the
 /// script's expected text.
 fn trap_matches(actual: &str, expected: &str) -> Result<(), String> {
-    let reason = actual.lines().next().unwrap_or("").trim_start_matches("wasm trap: ");
+    let reason = actual
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_start_matches("wasm trap: ");
     if reason.contains(expected) || expected.contains(reason) && !reason.is_empty() {
         Ok(())
     } else {
@@ -435,19 +541,31 @@ fn trap_matches(actual: &str, expected: &str) -> Result<(), String> {
 
 fn check_results(values: &[u128], expected: &[WastRet<'_>]) -> Result<(), String> {
     if values.len() != expected.len() {
-        return Err(format!("{} results, expected {}", values.len(), expected.len()));
+        return Err(format!(
+            "{} results, expected {}",
+            values.len(),
+            expected.len()
+        ));
     }
     let mut why = String::new();
     for (i, (value, want)) in values.iter().zip(expected).enumerate() {
         match values::matches(*value, want) {
             Some(true) => {}
             Some(false) => {
-                let _ = write!(why, "result {i}: got {}, expected {want:?}; ", values::show(*value));
+                let _ = write!(
+                    why,
+                    "result {i}: got {}, expected {want:?}; ",
+                    values::show(*value)
+                );
             }
             None => {
                 let _ = write!(why, "result {i}: unsupported expectation {want:?}; ");
             }
         }
     }
-    if why.is_empty() { Ok(()) } else { Err(why) }
+    if why.is_empty() {
+        Ok(())
+    } else {
+        Err(why)
+    }
 }

@@ -44,12 +44,27 @@ fn v128_matches(value: u128, pattern: &V128Pattern) -> bool {
         u64::from_le_bytes(b)
     };
     match pattern {
-        V128Pattern::I8x16(l) => l.iter().enumerate().all(|(i, v)| lane(i, 1) == u64::from(*v as u8)),
-        V128Pattern::I16x8(l) => l.iter().enumerate().all(|(i, v)| lane(i, 2) == u64::from(*v as u16)),
-        V128Pattern::I32x4(l) => l.iter().enumerate().all(|(i, v)| lane(i, 4) == u64::from(*v as u32)),
+        V128Pattern::I8x16(l) => l
+            .iter()
+            .enumerate()
+            .all(|(i, v)| lane(i, 1) == u64::from(*v as u8)),
+        V128Pattern::I16x8(l) => l
+            .iter()
+            .enumerate()
+            .all(|(i, v)| lane(i, 2) == u64::from(*v as u16)),
+        V128Pattern::I32x4(l) => l
+            .iter()
+            .enumerate()
+            .all(|(i, v)| lane(i, 4) == u64::from(*v as u32)),
         V128Pattern::I64x2(l) => l.iter().enumerate().all(|(i, v)| lane(i, 8) == *v as u64),
-        V128Pattern::F32x4(l) => l.iter().enumerate().all(|(i, p)| f32_matches(lane(i, 4) as u32, p)),
-        V128Pattern::F64x2(l) => l.iter().enumerate().all(|(i, p)| f64_matches(lane(i, 8), p)),
+        V128Pattern::F32x4(l) => l
+            .iter()
+            .enumerate()
+            .all(|(i, p)| f32_matches(lane(i, 4) as u32, p)),
+        V128Pattern::F64x2(l) => l
+            .iter()
+            .enumerate()
+            .all(|(i, p)| f64_matches(lane(i, 8), p)),
     }
 }
 
@@ -78,7 +93,9 @@ fn core_matches(value: u128, expected: &WastRetCore<'_>) -> Option<bool> {
 
 /// Whether `value` matches `expected`; `None` for kinds this runner does not support.
 pub fn matches(value: u128, expected: &WastRet<'_>) -> Option<bool> {
-    let WastRet::Core(expected) = expected else { return None };
+    let WastRet::Core(expected) = expected else {
+        return None;
+    };
     core_matches(value, expected)
 }
 
