@@ -6,6 +6,12 @@ cd "$(dirname "$0")"
 
 clang --target=wasm32-wasi --sysroot=/usr -O2 -Wl,--strip-debug -o c/wordfreq.wasm c/wordfreq.c
 
+# The library-mode modules (examples/host-c, examples/host-rust): a command and a reactor.
+clang --target=wasm32-wasi --sysroot=/usr -O2 -Wall -Wextra -Werror -Wl,--strip-debug \
+    -o library/greet.wasm library/greet.c
+clang --target=wasm32-wasi --sysroot=/usr -O2 -Wall -Wextra -Werror -Wl,--strip-debug \
+    -mexec-model=reactor -o library/textstats.wasm library/textstats.c
+
 rustup target add wasm32-wasip1
 rustc --target wasm32-wasip1 -O -C strip=debuginfo -o rust/dirstat.wasm rust/dirstat.rs
 

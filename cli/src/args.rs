@@ -423,6 +423,64 @@ mod tests {
     }
 
     #[test]
+    fn library_options() {
+        let b = build(&["m.wasm", "-o", "libm.a"]);
+        assert!(!b.lib && b.header.is_none() && b.name.is_none() && !b.no_runtime);
+        let b = build(&[
+            "--lib",
+            "m.wat",
+            "-o",
+            "m.o",
+            "--header",
+            "m.h",
+            "--name",
+            "calc",
+            "--no-runtime",
+            "--bounds-checks",
+            "explicit",
+            "-O0",
+        ]);
+        assert!(b.lib);
+        let s = b.library_settings().unwrap();
+        assert_eq!(
+            s,
+            LibrarySettings {
+                name: Some("calc".into()),
+                header: Some(PathBuf::from("m.h")),
+                runtime: false,
+                bounds_checks: BoundsChecks::Explicit,
+                opt_level: OptLevel::None,
+            }
+        );
+        let err = build(&["--lib", "m.wat", "-o", "m.a", "--inherit-env"])
+            .library_settings()
+            .unwrap_err();
+        assert!(err
+            .to_string()
+            .starts_with("--inherit-env cannot be used with --lib"));
+        for flag in [&["--header", "h"][..], &["--name", "n"], &["--no-runtime"]] {
+            let mut args = vec!["build", "m.wasm", "-o", "m"];
+            args.extend_from_slice(flag);
+            assert_eq!(
+                error_kind(&args),
+                ErrorKind::MissingRequiredArgument,
+                "{flag:?}"
+            );
+        }
+        match parse(&["runtime", "-o", "librt.a", "--header", "wasi_aot.h"])
+            .unwrap()
+            .command
+        {
+            Command::Runtime(r) => {
+                assert_eq!(r.output, PathBuf::from("librt.a"));
+                assert_eq!(r.header, Some(PathBuf::from("wasi_aot.h")));
+            }
+            other => panic!("expected runtime, got {other:?}"),
+        }
+        assert_eq!(error_kind(&["runtime"]), ErrorKind::MissingRequiredArgument);
+    }
+
+    #[test]
     fn opt_levels() {
         for (flag, level) in [
             (["-O0"].as_slice(), OptLevel::None),

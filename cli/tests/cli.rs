@@ -266,3 +266,120 @@ fn run_passes_on_traps_and_signals() {
     let status = child.wait().unwrap();
     assert_eq!(status.signal(), Some(15), "{status:?}");
 }
+
+#[test]
+fn library_problems_are_reported() {
+    let s = Scratch::new();
+    s.write(
+        "bad.wat",
+        r#"(module
+             (import "env" "mem" (memory 1))
+             (import "env" "vec" (func (param v128)))
+             (import "env" "two" (func (result i32 i32)))
+             (import "wasi_snapshot_preview1" "fd_close" (func (param i64) (result i32))))"#,
+    );
+    let out = s.wasi_aot(&["build", "--lib", "bad.wat", "-o", "libbad.a"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error: a library cannot import memories, tables or globals"),
+        "{err}"
+    );
+    assert!(err.contains("\n  env.mem (memory)\n"), "{err}");
+    assert!(
+        err.contains("\nerror: import `env.vec` has type (func (param v128)): host functions take"),
+        "{err}"
+    );
+    assert!(
+        err.contains("\nerror: import `env.two` has type (func (result i32 i32))"),
+        "{err}"
+    );
+    assert!(
+        err.contains("\nerror: import `wasi_snapshot_preview1.fd_close` has type"),
+        "{err}"
+    );
+    assert!(!s.path("libbad.a").exists());
+
+    s.write("ok.wat", r#"(module (memory (export "memory") 1))"#);
+    for (args, message) in [
+        (
+            &["-o", "libok.a", "--dir", ".", "--env", "A=1"][..],
+            "error: --dir, --env cannot be used with --lib",
+        ),
+        (&["-o", "libok.a", "--link", "x.o"], "error: --link cannot be used with --lib"),
+        (
+            &["-o", "libok.a", "--unknown-imports", "trap"],
+            "error: --unknown-imports cannot be used with --lib",
+        ),
+        (&["-o", "libok.so"], "error: libok.so: a library is written as a static library (`.a`) or an object file (`.o`)"),
+        (&["-o", "libok.a", "--name", "9x"], "error: library name `9x` is not a C identifier"),
+        (&["-o", "libok.a", "--name", "wasi_aot_x"], "error: library name `wasi_aot_x` starts with `wasi_aot`"),
+    ] {
+        let mut full = vec!["build", "--lib", "ok.wat"];
+        full.extend_from_slice(args);
+        let out = s.wasi_aot(&full);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&out).starts_with(message), "{args:?}: {}", stderr(&out));
+    }
+    // Library options without --lib are usage errors.
+    for args in [
+        &["--header", "x.h"][..],
+        &["--name", "x"],
+        &["--no-runtime"],
+    ] {
+        let mut full = vec!["build", "ok.wat", "-o", "ok"];
+        full.extend_from_slice(args);
+        assert_eq!(s.wasi_aot(&full).status.code(), Some(2), "{args:?}");
+    }
+}
+
+#[test]
+fn library_outputs() {
+    let s = Scratch::new();
+    s.write(
+        "m.wat",
+        r#"(module (memory (export "memory") 1) (func (export "get") (result i32) (i32.const 5)))"#,
+    );
+    let out = s.wasi_aot(&[
+        "build", "--lib", "m.wat", "-o", "libm2.a", "--header", "m2.h",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let header = fs::read_to_string(s.path("m2.h")).unwrap();
+    assert!(
+        header.contains("wasi_aot_status m2_get(m2_instance *instance, int32_t *result);"),
+        "{header}"
+    );
+    assert!(header.contains("extern const wasi_aot_module wasi_aot_module_m2;"));
+    let with_runtime = fs::metadata(s.path("libm2.a")).unwrap().len();
+
+    let out = s.wasi_aot(&[
+        "build",
+        "--lib",
+        "m.wat",
+        "-o",
+        "libm3.a",
+        "--no-runtime",
+        "--name",
+        "m3",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let without = fs::metadata(s.path("libm3.a")).unwrap().len();
+    assert!(without * 100 < with_runtime, "{without} vs {with_runtime}");
+    assert!(!s.path("m3.h").exists(), "no header unless asked for");
+
+    let out = s.wasi_aot(&["build", "--lib", "m.wat", "-o", "m4.o"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(fs::read(s.path("m4.o")).unwrap().starts_with(b"\x7fELF"));
+
+    let out = s.wasi_aot(&["runtime", "-o", "librt.a", "--header", "wasi_aot.h"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(fs::read(s.path("librt.a"))
+        .unwrap()
+        .starts_with(b"!<arch>\n"));
+    let common = fs::read_to_string(s.path("wasi_aot.h")).unwrap();
+    assert!(common.contains("#ifndef WASI_AOT_H") && !common.contains("m2_"));
+    assert!(
+        header.contains(&common),
+        "a module header carries the common part"
+    );
+}

@@ -8,7 +8,8 @@
  *              times with text the host writes into its memory; two instances keep
  *              separate state; it calls the host back through the import host.log.
  *
- *   usage: host DATA_DIR     (DATA_DIR holds names.txt; it is preopened as /data)
+ *   usage: host DATA_DIR   DATA_DIR holds names.txt (../library does); it is preopened
+ *                          as /data
  *
  * Build: see build.sh (libraries built with --no-runtime, plus the runtime archive).
  */

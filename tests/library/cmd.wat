@@ -1,0 +1,20 @@
+;; A command for the lifecycle tests: writes "args=N env=M\n" to stdout, then exits
+;; with proc_exit(N) when it has arguments beyond argv[0], else returns from _start.
+(module
+  (import "wasi_snapshot_preview1" "args_sizes_get" (func $args (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "environ_sizes_get" (func $env (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "args=0 env=0\n")
+  (func (export "_start")
+    (drop (call $args (i32.const 0) (i32.const 4)))
+    (drop (call $env (i32.const 8) (i32.const 12)))
+    ;; one digit each (the tests use fewer than ten)
+    (i32.store8 (i32.const 105) (i32.add (i32.const 48) (i32.load (i32.const 0))))
+    (i32.store8 (i32.const 111) (i32.add (i32.const 48) (i32.load (i32.const 8))))
+    (i32.store (i32.const 16) (i32.const 100))
+    (i32.store (i32.const 20) (i32.const 13))
+    (drop (call $write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 24)))
+    (if (i32.gt_u (i32.load (i32.const 0)) (i32.const 1))
+      (then (call $exit (i32.load (i32.const 0)))))))
