@@ -13,18 +13,20 @@ pub enum HostType {
 /// The C symbol an import `(module, name)` binds to: `module_name` with every character
 /// outside `[A-Za-z0-9_]` replaced by `_`.
 pub fn host_symbol(module: &str, name: &str) -> String {
-    let clean = |s: &str| -> String {
-        s.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect()
-    };
-    format!("{}_{}", clean(module), clean(name))
+    format!("{}_{}", c_name_part(module), c_name_part(name))
+}
+
+/// `s` with every character outside `[A-Za-z0-9_]` replaced by `_` (a part of a C name).
+pub fn c_name_part(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// The WASI preview1 module name.

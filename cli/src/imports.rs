@@ -167,20 +167,11 @@ pub fn bind_executable(
     unknown: UnknownImports,
 ) -> Result<Bindings, Problems> {
     let mut bindings = HashMap::new();
-    let mut non_functions = Vec::new();
     let mut mismatches = Vec::new();
     let mut unresolved = Vec::new();
 
-    for import in &info.imports {
-        let EntityKind::Func { params, results } = &import.kind else {
-            non_functions.push(format!(
-                "  {}.{} ({})",
-                import.module,
-                import.name,
-                kind_name(&import.kind)
-            ));
-            continue;
-        };
+    let (functions, non_functions) = function_imports(info);
+    for (import, params, results) in functions {
         let symbol = host::host_symbol(&import.module, &import.name);
         let binding = if let Some(checked) = wasi_binding(import, params, results) {
             if let Err(mismatch) = checked {
@@ -205,13 +196,7 @@ pub fn bind_executable(
     }
 
     let mut problems = check_exports(info);
-    if !non_functions.is_empty() {
-        problems.push(format!(
-            "an executable cannot import memories, tables or globals (it must define them \
-             itself); this module imports:\n{}",
-            non_functions.join("\n")
-        ));
-    }
+    problems.extend(non_function_problem("an executable", &non_functions));
     problems.extend(mismatches);
     if !unresolved.is_empty() {
         problems.push(format!(
@@ -226,6 +211,40 @@ pub fn bind_executable(
     } else {
         Err(Problems(problems))
     }
+}
+
+/// A function import with its parameter and result types.
+type FunctionImport<'a> = (&'a ImportInfo, &'a [ValType], &'a [ValType]);
+
+/// The function imports of `info`, and a line `  M.N (kind)` for each other import.
+fn function_imports(info: &ModuleInfo) -> (Vec<FunctionImport<'_>>, Vec<String>) {
+    let mut functions = Vec::new();
+    let mut others = Vec::new();
+    for import in &info.imports {
+        match &import.kind {
+            EntityKind::Func { params, results } => {
+                functions.push((import, &params[..], &results[..]))
+            }
+            other => others.push(format!(
+                "  {}.{} ({})",
+                import.module,
+                import.name,
+                kind_name(other)
+            )),
+        }
+    }
+    (functions, others)
+}
+
+/// The problem of `what` (an executable, a library) importing the `non_functions`.
+fn non_function_problem(what: &str, non_functions: &[String]) -> Option<String> {
+    (!non_functions.is_empty()).then(|| {
+        format!(
+            "{what} cannot import memories, tables or globals (it must define them itself); \
+             this module imports:\n{}",
+            non_functions.join("\n")
+        )
+    })
 }
 
 /// Checks a function import against WASI: `None` if the runtime does not implement
@@ -267,18 +286,11 @@ fn wasi_binding(
 /// parameter or result, or more than one result).
 pub fn bind_library(info: &ModuleInfo) -> Result<Bindings, Problems> {
     let mut bindings = HashMap::new();
-    let mut non_functions = Vec::new();
-    let mut problems = Vec::new();
-    for import in &info.imports {
-        let EntityKind::Func { params, results } = &import.kind else {
-            non_functions.push(format!(
-                "  {}.{} ({})",
-                import.module,
-                import.name,
-                kind_name(&import.kind)
-            ));
-            continue;
-        };
+    let (functions, non_functions) = function_imports(info);
+    let mut problems: Vec<String> = non_function_problem("a library", &non_functions)
+        .into_iter()
+        .collect();
+    for (import, params, results) in functions {
         let binding = match wasi_binding(import, params, results) {
             Some(checked) => {
                 if let Err(mismatch) = checked {
@@ -304,16 +316,6 @@ pub fn bind_library(info: &ModuleInfo) -> Result<Bindings, Problems> {
             }
         };
         bindings.insert((import.module.clone(), import.name.clone()), binding);
-    }
-    if !non_functions.is_empty() {
-        problems.insert(
-            0,
-            format!(
-                "a library cannot import memories, tables or globals (it must define them \
-                 itself); this module imports:\n{}",
-                non_functions.join("\n")
-            ),
-        );
     }
     if problems.is_empty() {
         Ok(Bindings(bindings))

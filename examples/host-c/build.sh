@@ -17,4 +17,4 @@ mkdir -p "$out"
 
 $cc -std=c11 -Wall -Wextra -Werror -O2 -I "$out" -o "$out/host" "$here/main.c" \
     "$out/libgreet.a" "$out/libtextstats.a" "$out/libwasi_aot_runtime.a" \
-    -Wl,--gc-sections -lpthread -ldl -lm
+    -Wl,--gc-sections -Wl,--strip-debug -lpthread -ldl -lm

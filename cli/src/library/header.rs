@@ -220,9 +220,9 @@ wasi_aot_status wasi_aot_module_find_export(const wasi_aot_module *module,
                                             size_t *index);
 
 /* In a host function, with the vmctx it received: the calling instance's memory 0
- * (base, size in bytes in *size; NULL and 0 if it has none), its user_data, and the
- * instance itself (to call its exports; a trap in such a call poisons it). Check
- * guest offsets against the size before using base + offset. */
+ * (base, and its size in bytes in *size if size is not NULL; NULL and 0 if it has
+ * none), its user_data, and the instance itself (to call its exports; a trap in such
+ * a call poisons it). Check guest offsets against the size before using them. */
 uint8_t *wasi_aot_caller_memory(void *vmctx, size_t *size);
 void *wasi_aot_caller_user_data(void *vmctx);
 wasi_aot_instance *wasi_aot_caller_instance(void *vmctx);
@@ -459,8 +459,9 @@ pub fn module_header(iface: &Interface) -> String {
             out,
             "\n/* Host functions. Each instance takes an import from its config's imports\n \
              * (the NAME_import_* helpers below build type-checked entries) or else from the\n \
-             * C function of that name, if the program defines one in an object file\n \
-             * (library members are not searched for it). */"
+             * C function of that name, if the program defines one (it is a weak reference:\n \
+             * define it in one of the program's object files, as an archive member is not\n \
+             * pulled in for it). */"
         );
         for import in &iface.imports {
             let _ = writeln!(

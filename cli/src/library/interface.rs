@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use wasi_aot_abi::host::{host_symbol, wasi_function};
+use wasi_aot_abi::host::{c_name_part, host_symbol, wasi_function};
 use wasi_aot_compiler::{EntityKind, ModuleInfo, ValType};
 
 /// A host function the library's module imports (not WASI).
@@ -96,19 +96,6 @@ pub const LIFECYCLE: [&str; 6] = [
     "instance_state",
 ];
 
-/// `s` with every character outside `[A-Za-z0-9_]` replaced by `_`.
-pub fn c_identifier_part(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
 /// Checks a `--name`: a C identifier, not in the runtime's own `wasi_aot` namespace.
 ///
 /// # Errors
@@ -144,7 +131,7 @@ pub fn default_name(output: &std::path::Path) -> String {
         .strip_prefix("lib")
         .filter(|s| !s.is_empty())
         .unwrap_or(&stem);
-    let mut name = c_identifier_part(stem);
+    let mut name = c_name_part(stem);
     if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
         name.insert(0, '_');
     }
@@ -205,7 +192,7 @@ impl Interface {
             .iter()
             .enumerate()
             .map(|(index, export)| {
-                let base = format!("{name}_{}", c_identifier_part(&export.name));
+                let base = format!("{name}_{}", c_name_part(&export.name));
                 let item = match &export.kind {
                     _ if export.name == "_start" || export.name == "_initialize" => {
                         ExportItem::Lifecycle

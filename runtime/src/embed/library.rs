@@ -24,10 +24,9 @@ use wasi_aot_abi::host::host_symbol;
 use wasi_aot_abi::vmctx::VMFuncRef;
 
 use super::config::{self, HostImport};
-use super::{fail, unwound, Status, LAST_TRAP};
+use super::{fail, store_instance, unwound, Status, LAST_TRAP};
 use crate::instance::{
     function_type_index, global_type, instance_from_vmctx, Extern, Instance, InstanceState,
-    InstantiateError,
 };
 use crate::signatures;
 use crate::traps::Unwind;
@@ -104,6 +103,16 @@ impl Default for ExternType {
             global_mutable: false,
         }
     }
+}
+
+/// The value of a `Result<T, Status>`, or returns its status from the function.
+macro_rules! or_return {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(status) => return status,
+        }
+    };
 }
 
 /// The descriptor of `module`, checked for this runtime's ABI version.
@@ -259,10 +268,7 @@ pub unsafe extern "C" fn wasi_aot_instantiate(
         return fail(Status::Error, "`out` is null".into());
     }
     // SAFETY: guaranteed by the caller.
-    let descriptor = match unsafe { descriptor_of(module) } {
-        Ok(d) => d,
-        Err(status) => return status,
-    };
+    let descriptor = or_return!(unsafe { descriptor_of(module) });
     // SAFETY: guaranteed by the caller.
     let parsed = match unsafe { config::parse(config) } {
         Ok(p) => p,
@@ -278,16 +284,9 @@ pub unsafe extern "C" fn wasi_aot_instantiate(
         Ok(wasi) => wasi,
         Err(e) => return fail(Status::Error, e.to_string()),
     };
-    match Instance::with_options(descriptor, &imports, Some(wasi), parsed.options) {
-        Ok(instance) => {
-            // SAFETY: `out` is writable (checked non-null, caller's contract).
-            unsafe { *out = Box::into_raw(instance) };
-            Status::Ok
-        }
-        Err(InstantiateError::Link(m)) => fail(Status::Link, m),
-        Err(InstantiateError::Resource(m)) => fail(Status::Error, m),
-        Err(InstantiateError::Trap(unwind)) => unwound(unwind),
-    }
+    let created = Instance::with_options(descriptor, &imports, Some(wasi), parsed.options);
+    // SAFETY: `out` is writable (checked non-null, caller's contract).
+    unsafe { store_instance(created, out) }
 }
 
 /// Whether `instance` may run code: `state::READY`, `TRAPPED` or `EXITED` (then the
@@ -354,16 +353,24 @@ fn nullary_export(instance: &Instance, name: &str) -> Option<u32> {
     }
 }
 
-/// `Status::Error` unless the module exports its memory as `memory` (WASI exchanges
-/// data through it; node:wasi requires it too).
-fn require_memory_export(instance: &Instance) -> Result<(), Status> {
-    match instance.export("memory") {
-        Some((extern_kind::MEMORY, _)) => Ok(()),
-        _ => Err(fail(
+/// The checks `start` and `initialize` share once the module's kind is right: the
+/// module exports its memory as `memory` (WASI exchanges data through it; node:wasi
+/// requires it too), neither ran before (this marks them as run), and the instance
+/// may run code.
+fn begin_lifecycle(instance: &mut Instance) -> Result<(), Status> {
+    if !matches!(instance.export("memory"), Some((extern_kind::MEMORY, _))) {
+        return Err(fail(
             Status::Error,
             "the module does not export its memory as `memory`, which WASI needs".into(),
-        )),
+        ));
     }
+    if instance.mark_lifecycle_started() {
+        return Err(fail(
+            Status::Error,
+            "start or initialize has already run on this instance".into(),
+        ));
+    }
+    ensure_ready(instance)
 }
 
 /// Runs a command: calls `_start` once (node:wasi's `start()`). On return, or when the
@@ -380,10 +387,7 @@ fn require_memory_export(instance: &Instance) -> Result<(), Status> {
 #[no_mangle]
 pub unsafe extern "C" fn wasi_aot_start(instance: *mut Instance, exit_code: *mut i32) -> Status {
     // SAFETY: guaranteed by the caller.
-    let instance = match unsafe { instance_mut(instance) } {
-        Ok(i) => i,
-        Err(status) => return status,
-    };
+    let instance = or_return!(unsafe { instance_mut(instance) });
     if instance.export("_initialize").is_some() {
         return fail(
             Status::Error,
@@ -398,18 +402,7 @@ pub unsafe extern "C" fn wasi_aot_start(instance: *mut Instance, exit_code: *mut
             "the module has no `_start` function export of type [] -> []".into(),
         );
     };
-    if let Err(status) = require_memory_export(instance) {
-        return status;
-    }
-    if instance.mark_lifecycle_started() {
-        return fail(
-            Status::Error,
-            "start or initialize has already run on this instance".into(),
-        );
-    }
-    if let Err(status) = ensure_ready(instance) {
-        return status;
-    }
+    or_return!(begin_lifecycle(instance));
     let code = match instance.call_function(start, &mut []) {
         Ok(()) => 0,
         Err(Unwind::Exit(code)) => {
@@ -439,10 +432,7 @@ pub unsafe extern "C" fn wasi_aot_start(instance: *mut Instance, exit_code: *mut
 #[no_mangle]
 pub unsafe extern "C" fn wasi_aot_initialize(instance: *mut Instance) -> Status {
     // SAFETY: guaranteed by the caller.
-    let instance = match unsafe { instance_mut(instance) } {
-        Ok(i) => i,
-        Err(status) => return status,
-    };
+    let instance = or_return!(unsafe { instance_mut(instance) });
     if instance.export("_start").is_some() {
         return fail(
             Status::Error,
@@ -462,18 +452,7 @@ pub unsafe extern "C" fn wasi_aot_initialize(instance: *mut Instance) -> Status 
             }
         },
     };
-    if let Err(status) = require_memory_export(instance) {
-        return status;
-    }
-    if instance.mark_lifecycle_started() {
-        return fail(
-            Status::Error,
-            "start or initialize has already run on this instance".into(),
-        );
-    }
-    if let Err(status) = ensure_ready(instance) {
-        return status;
-    }
+    or_return!(begin_lifecycle(instance));
     match initialize {
         Some(index) => {
             let result = instance.call_function(index, &mut []);
@@ -527,14 +506,13 @@ pub unsafe extern "C" fn wasi_aot_call_export(
     count: usize,
 ) -> Status {
     // SAFETY: guaranteed by the caller.
-    let instance = match unsafe { instance_mut(instance) } {
-        Ok(i) => i,
-        Err(status) => return status,
-    };
-    let func = match export_of_kind(instance, export_index, extern_kind::FUNC, "a function") {
-        Ok(f) => f,
-        Err(status) => return status,
-    };
+    let instance = or_return!(unsafe { instance_mut(instance) });
+    let func = or_return!(export_of_kind(
+        instance,
+        export_index,
+        extern_kind::FUNC,
+        "a function"
+    ));
     let (params, results) = instance.function_arity(func);
     if count < params.max(results) {
         return fail(
@@ -548,9 +526,7 @@ pub unsafe extern "C" fn wasi_aot_call_export(
     if values.is_null() && count > 0 {
         return fail(Status::Error, "`values` is null".into());
     }
-    if let Err(status) = ensure_ready(instance) {
-        return status;
-    }
+    or_return!(ensure_ready(instance));
     let values = if count == 0 {
         &mut [][..]
     } else {
@@ -604,14 +580,13 @@ pub unsafe extern "C" fn wasi_aot_export_global_get(
     value: *mut u128,
 ) -> Status {
     // SAFETY: guaranteed by the caller.
-    let instance = match unsafe { instance_mut(instance) } {
-        Ok(i) => i,
-        Err(status) => return status,
-    };
-    let global = match export_of_kind(instance, export_index, extern_kind::GLOBAL, "a global") {
-        Ok(g) => g,
-        Err(status) => return status,
-    };
+    let instance = or_return!(unsafe { instance_mut(instance) });
+    let global = or_return!(export_of_kind(
+        instance,
+        export_index,
+        extern_kind::GLOBAL,
+        "a global"
+    ));
     // SAFETY: the storage is live; `value` is writable (unaligned writes allowed).
     unsafe {
         let bytes = (*instance.global_pointer(global)).bytes;
@@ -632,14 +607,13 @@ pub unsafe extern "C" fn wasi_aot_export_global_set(
     value: *const u128,
 ) -> Status {
     // SAFETY: guaranteed by the caller.
-    let instance = match unsafe { instance_mut(instance) } {
-        Ok(i) => i,
-        Err(status) => return status,
-    };
-    let global = match export_of_kind(instance, export_index, extern_kind::GLOBAL, "a global") {
-        Ok(g) => g,
-        Err(status) => return status,
-    };
+    let instance = or_return!(unsafe { instance_mut(instance) });
+    let global = or_return!(export_of_kind(
+        instance,
+        export_index,
+        extern_kind::GLOBAL,
+        "a global"
+    ));
     let (ty, mutable) = instance.global_type(global);
     if !mutable {
         return fail(
@@ -702,10 +676,7 @@ pub unsafe extern "C" fn wasi_aot_module_import(
     out: *mut ExternType,
 ) -> Status {
     // SAFETY: guaranteed by the caller.
-    let d = match unsafe { descriptor_of(module) } {
-        Ok(d) => d,
-        Err(status) => return status,
-    };
+    let d = or_return!(unsafe { descriptor_of(module) });
     // SAFETY: descriptor arrays are static data.
     let Some(import) = (unsafe { d.imports.as_slice() }).get(index) else {
         return fail(Status::Error, format!("the module has no import {index}"));
@@ -742,10 +713,7 @@ pub unsafe extern "C" fn wasi_aot_module_export(
     out: *mut ExternType,
 ) -> Status {
     // SAFETY: guaranteed by the caller.
-    let d = match unsafe { descriptor_of(module) } {
-        Ok(d) => d,
-        Err(status) => return status,
-    };
+    let d = or_return!(unsafe { descriptor_of(module) });
     // SAFETY: descriptor arrays are static data.
     let Some(export) = (unsafe { d.exports.as_slice() }).get(index) else {
         return fail(Status::Error, format!("the module has no export {index}"));
@@ -782,10 +750,7 @@ pub unsafe extern "C" fn wasi_aot_module_find_export(
     index: *mut usize,
 ) -> Status {
     // SAFETY: guaranteed by the caller.
-    let d = match unsafe { descriptor_of(module) } {
-        Ok(d) => d,
-        Err(status) => return status,
-    };
+    let d = or_return!(unsafe { descriptor_of(module) });
     let name = if len == 0 {
         &[][..]
     } else {

@@ -143,9 +143,21 @@ pub unsafe extern "C" fn wasi_aot_instance_new(
             None => return fail(Status::Error, "invalid import handle".into()),
         }
     }
-    match Instance::new(descriptor, &externs, None) {
+    // SAFETY: `out` is writable (caller's contract).
+    unsafe { store_instance(Instance::new(descriptor, &externs, None), out) }
+}
+
+/// Stores a new instance in `*out`, or records why instantiation failed.
+///
+/// # Safety
+/// `out` must be writable.
+unsafe fn store_instance(
+    created: Result<Box<Instance>, InstantiateError>,
+    out: *mut *mut Instance,
+) -> Status {
+    match created {
         Ok(instance) => {
-            // SAFETY: `out` is writable (caller's contract).
+            // SAFETY: guaranteed by the caller.
             unsafe { *out = Box::into_raw(instance) };
             Status::Ok
         }
