@@ -16,6 +16,9 @@
 //! let mut config = Config::new();
 //! config.host_func("env", "add", add as extern "C" fn(Caller<'_>, i32, i32) -> i32);
 //! ```
+//!
+//! A host function must not panic: a panic cannot unwind out of an `extern "C"` function
+//! (through wasm frames), so it aborts the process.
 
 use std::any::Any;
 use std::collections::HashSet;

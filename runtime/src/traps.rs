@@ -240,13 +240,30 @@ extern "C" fn handle_signal(
             unsafe { wasi_aot_unwind(1) }
         }
     }
-    // Not a wasm trap: restore the previous action and return, so the fault repeats and
-    // is handled as it would have been without us.
+    // Not a wasm trap: hand it to the handler an embedder installed before us, keeping
+    // ours for later traps; with no such handler, restore the previous action and
+    // return, so the fault repeats and is handled as it would have been without us.
     if let Some(i) = SIGNALS.iter().position(|s| *s == signal) {
-        // SAFETY: the previous action was saved at installation.
-        unsafe {
-            let previous = &raw const PREVIOUS_ACTIONS;
-            libc::sigaction(signal, (*previous)[i].as_ptr(), std::ptr::null_mut());
+        let saved = &raw const PREVIOUS_ACTIONS;
+        // SAFETY: the previous action was saved at installation and never changes.
+        let previous = unsafe { (*saved)[i].assume_init_ref() };
+        let handler = previous.sa_sigaction;
+        if handler == libc::SIG_DFL || handler == libc::SIG_IGN {
+            // SAFETY: reinstalling the saved action.
+            unsafe { libc::sigaction(signal, previous, std::ptr::null_mut()) };
+        } else if previous.sa_flags & libc::SA_SIGINFO != 0 {
+            // SAFETY: the embedder installed this three-argument handler for `signal`.
+            unsafe {
+                let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                    std::mem::transmute(handler);
+                f(signal, info, context);
+            }
+        } else {
+            // SAFETY: the embedder installed this one-argument handler for `signal`.
+            unsafe {
+                let f: extern "C" fn(libc::c_int) = std::mem::transmute(handler);
+                f(signal);
+            }
         }
     }
 }

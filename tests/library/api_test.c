@@ -8,7 +8,7 @@
  *   api_test DIR            every check (DIR: a scratch directory to preopen)
  *   api_test exit-process   proc_exit with return_on_exit off ends the process (9)
  */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* fileno, MAP_ANONYMOUS */
 
 #include "api.h"
 #include "badinit.h"
@@ -18,9 +18,11 @@
 #include "startfn.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 static int checks, failures;
@@ -386,6 +388,47 @@ static void lifecycle(const char *dir) {
     plain_instance_free(p);
 }
 
+/* The host's own SIGSEGV handler, installed before any wasm code ran: it makes its
+ * lazily committed page writable. The runtime passes it every fault that is not a
+ * wasm trap, and keeps handling wasm traps afterwards. */
+static void *lazy_page;
+static volatile sig_atomic_t host_faults;
+
+static void host_segv(int signal, siginfo_t *info, void *context) {
+    (void)signal;
+    (void)context;
+    char *page = lazy_page;
+    if ((char *)info->si_addr >= page && (char *)info->si_addr < page + 4096) {
+        host_faults++;
+        mprotect(lazy_page, 4096, PROT_READ | PROT_WRITE);
+    } else {
+        abort();
+    }
+}
+
+static void install_host_handler(void) {
+    lazy_page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_sigaction = host_segv;
+    action.sa_flags = SA_SIGINFO;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGSEGV, &action, NULL);
+}
+
+static void signal_chaining(void) {
+    api_instance *instance = new_api();
+    int32_t r;
+    EXPECT(api_load(instance, 1 << 30, &r) == WASI_AOT_TRAP, "a wasm trap first");
+    *(volatile char *)lazy_page = 1;
+    EXPECT(host_faults == 1 && *(volatile char *)lazy_page == 1, "the host's fault: %d",
+           (int)host_faults);
+    api_instance_free(instance);
+    instance = new_api();
+    EXPECT(api_load(instance, 1 << 30, &r) == WASI_AOT_TRAP, "wasm traps still work");
+    api_instance_free(instance);
+}
+
 /* Instances on several threads at once, each trapping once. */
 static void *thread_main(void *arg) {
     int *ok = arg;
@@ -433,10 +476,12 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: api_test DIR | api_test exit-process\n");
         return 2;
     }
+    install_host_handler();
     instantiation();
     reactor_and_isolation();
     generic_api();
     lifecycle(argv[1]);
+    signal_chaining();
     threads();
     printf("api_test: %d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;

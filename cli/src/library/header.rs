@@ -39,8 +39,9 @@ const COMMON_HEAD: &str = r#"/*
  * Threads: an instance is used by one thread at a time (it may move between threads);
  * different instances may run on different threads at once. The runtime installs
  * handlers for SIGSEGV, SIGBUS, SIGILL and SIGFPE the first time wasm code runs
- * (faults outside wasm code go to the handlers installed before), and gives each
- * thread that runs wasm code an alternate signal stack of 256 KiB unless it has one.
+ * (faults outside wasm code go to the handlers installed before; install yours
+ * before that, or chain to the runtime's), and gives each thread that runs wasm code
+ * an alternate signal stack of 256 KiB unless it has one.
  *
  * Memory: pointers returned for linear memories stay valid for the life of the
  * instance (the base never moves); the size may grow during calls, so read it again

@@ -177,6 +177,8 @@ impl Interface {
                 continue;
             }
             let symbol = host_symbol(&import.module, &import.name);
+            // The header declares the host symbol too: no export may take its name.
+            names.0.insert(symbol.clone());
             imports.push(HostImport {
                 module: import.module.clone(),
                 name: import.name.clone(),
@@ -345,6 +347,27 @@ mod tests {
         );
         assert_eq!(iface.descriptor_symbol(), "wasi_aot_descriptor_calc");
         assert_eq!(iface.module_symbol(), "wasi_aot_module_calc");
+    }
+
+    #[test]
+    fn exports_avoid_host_symbols() {
+        let info = ModuleInfo {
+            imports: vec![ImportInfo {
+                module: "env".into(),
+                name: "log".into(),
+                kind: func(&[I32], &[]),
+            }],
+            exports: vec![export("log", func(&[], &[]))],
+        };
+        let iface = Interface::new("env", "env.wasm", &info, &HashMap::new());
+        assert_eq!(
+            iface.exports[0].item,
+            ExportItem::Func {
+                c_name: "env_log_0".into(),
+                params: vec![],
+                results: vec![]
+            }
+        );
     }
 
     #[test]
