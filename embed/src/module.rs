@@ -158,8 +158,8 @@ impl Module {
     /// `raw` must be a `wasi_aot_module_NAME` object defined by a library wasi-aot
     /// built (static data).
     pub unsafe fn from_raw(raw: *const LibraryModule) -> Module {
-        // SAFETY: guaranteed by the caller.
         Module {
+            // SAFETY: guaranteed by the caller.
             raw: unsafe { &*raw },
         }
     }

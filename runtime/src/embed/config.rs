@@ -161,17 +161,20 @@ pub(crate) unsafe fn parse(config: *const Config) -> Result<ParsedConfig, String
     let default = Config::default();
     // SAFETY: guaranteed by the caller.
     let c = unsafe { config.as_ref() }.unwrap_or(&default);
-    // SAFETY (all reads below): the arrays and strings are valid (caller's contract).
-    let args = unsafe { array(c.args, c.args_len, "args")? }
+    // SAFETY: the arrays and strings of `c` are valid, as the caller guarantees; they
+    // are only read, and copied before returning (this holds for each read below).
+    let args = unsafe { array(c.args, c.args_len, "args")? };
+    let args = args
         .iter()
         .enumerate()
+        // SAFETY: as above.
         .map(|(i, &a)| unsafe { c_str(a, &format!("config.args[{i}]")) }.map(<[u8]>::to_vec))
         .collect::<Result<Vec<_>, _>>()?;
     let mut env = Vec::new();
-    for (i, &entry) in unsafe { array(c.env, c.env_len, "env")? }
-        .iter()
-        .enumerate()
-    {
+    // SAFETY: as above.
+    let entries = unsafe { array(c.env, c.env_len, "env")? };
+    for (i, &entry) in entries.iter().enumerate() {
+        // SAFETY: as above.
         let entry = unsafe { c_str(entry, &format!("config.env[{i}]"))? };
         let Some(eq) = entry.iter().position(|&b| b == b'=') else {
             return Err(format!(
@@ -182,22 +185,24 @@ pub(crate) unsafe fn parse(config: *const Config) -> Result<ParsedConfig, String
         env.push((entry[..eq].to_vec(), entry[eq + 1..].to_vec()));
     }
     let mut preopens = Vec::new();
-    for (i, p) in unsafe { array(c.preopens, c.preopens_len, "preopens")? }
-        .iter()
-        .enumerate()
-    {
+    // SAFETY: as above.
+    let dirs = unsafe { array(c.preopens, c.preopens_len, "preopens")? };
+    for (i, p) in dirs.iter().enumerate() {
+        // SAFETY: as above.
         let host = unsafe { c_str(p.host_path, &format!("config.preopens[{i}].host_path"))? };
+        // SAFETY: as above.
         let guest = unsafe { c_str(p.guest_path, &format!("config.preopens[{i}].guest_path"))? };
         let guest = std::str::from_utf8(guest)
             .map_err(|_| format!("config.preopens[{i}].guest_path is not UTF-8"))?;
         preopens.push((PathBuf::from(OsStr::from_bytes(host)), guest.to_string()));
     }
     let mut imports = Vec::new();
-    for (i, import) in unsafe { array(c.imports, c.imports_len, "imports")? }
-        .iter()
-        .enumerate()
-    {
+    // SAFETY: as above.
+    let functions = unsafe { array(c.imports, c.imports_len, "imports")? };
+    for (i, import) in functions.iter().enumerate() {
+        // SAFETY: as above.
         let module = unsafe { c_str(import.module, &format!("config.imports[{i}].module"))? };
+        // SAFETY: as above.
         let name = unsafe { c_str(import.name, &format!("config.imports[{i}].name"))? };
         let func = import
             .func

@@ -759,11 +759,11 @@ pub unsafe extern "C" fn wasi_aot_module_find_export(
     };
     // SAFETY: descriptor arrays are static data.
     let exports = unsafe { d.exports.as_slice() };
-    // SAFETY: as above.
-    match exports
-        .iter()
-        .position(|e| unsafe { e.name.as_slice() } == name)
-    {
+    let found = exports.iter().position(|e| {
+        // SAFETY: as above.
+        unsafe { e.name.as_slice() == name }
+    });
+    match found {
         Some(i) => {
             // SAFETY: `index` is writable.
             unsafe { *index = i };
