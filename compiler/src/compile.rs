@@ -212,7 +212,12 @@ pub fn compile(
                 let code = ctx.compiled_code().expect("just compiled");
                 Ok(CompiledFunction {
                     bytes: code.code_buffer().to_vec(),
-                    alignment: u64::from(code.buffer.alignment),
+                    // Cranelift's preferred x86_64 function alignment (32 bytes):
+                    // unaligned functions put hot loops across fetch/µop-cache
+                    // boundaries (Sightglass sieve ran 1.42x slower than wasmtime's
+                    // identical machine code).
+                    alignment: u64::from(code.buffer.alignment)
+                        .max(u64::from(isa.function_alignment().preferred)),
                     relocs: code
                         .buffer
                         .relocs()

@@ -185,6 +185,9 @@ impl FuncTranslator<'_, '_> {
                 self.builder
                     .ins()
                     .brif(cond, then_block, &[], else_block, &[]);
+                // Both arms have the brif as their only predecessor.
+                self.builder.seal_block(then_block);
+                self.builder.seal_block(else_block);
                 self.builder.switch_to_block(then_block);
                 self.control.push(Frame {
                     kind: FrameKind::If {
@@ -229,6 +232,7 @@ impl FuncTranslator<'_, '_> {
                 self.builder
                     .ins()
                     .brif(cond, target, &args, fallthrough, &[]);
+                self.builder.seal_block(fallthrough);
                 self.builder.switch_to_block(fallthrough);
             }
             Operator::BrTable { ref targets } => {
@@ -298,7 +302,13 @@ impl FuncTranslator<'_, '_> {
             self.jump(frame.next, &frame.if_params);
             next_reachable = true;
         }
+        if let FrameKind::Loop { header } = frame.kind {
+            // Every back edge lies inside the loop body, now fully translated.
+            self.builder.seal_block(header);
+        }
         if next_reachable {
+            // Branches to `next` come only from inside the frame: all are known now.
+            self.builder.seal_block(frame.next);
             let results = self.switch_to_new_block(frame.next);
             self.stack.extend(results);
             self.reachable = true;

@@ -101,6 +101,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         let entry = builder.create_block();
         builder.append_block_params_for_function_params(entry);
         builder.switch_to_block(entry);
+        builder.seal_block(entry);
         builder.set_srcloc(SourceLoc::new(body.range().start as u32));
         let params = builder.block_params(entry).to_vec();
         let vmctx = params[0];
@@ -168,6 +169,9 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         }
         let returns = t.builder.block_params(exit).to_vec();
         t.builder.ins().return_(&returns);
+        // Blocks are sealed as soon as all their predecessors are known (see
+        // `control.rs`), so variables resolve without speculative block parameters; this
+        // seals what is left (the exit block and unreachable continuations).
         t.builder.seal_all_blocks();
         t.builder.finalize(module.frontend_config);
         Ok(())
