@@ -51,3 +51,6 @@ pub const WASM32_MAX_PAGES: u64 = 65536;
 pub const GUARD_REGION_BYTES: u64 = 2 << 30;
 /// Default maximum native stack that wasm code may use before "call stack exhausted".
 pub const DEFAULT_MAX_WASM_STACK: u64 = 1 << 20;
+/// The most elements a table may have: a module whose table starts larger is rejected
+/// at build time, and `table.grow` beyond it returns -1.
+pub const MAX_TABLE_ELEMENTS: u64 = 10_000_000;

@@ -30,15 +30,56 @@ pub fn features() -> WasmFeatures {
     WasmFeatures::WASM2
 }
 
-/// Validates `wasm`, reporting the first error with its byte offset.
+/// The proposals the compiler rejects, with the features each needs, most specific
+/// first: [`validate`] names the first whose features get validation past the error.
+const UNSUPPORTED_PROPOSALS: &[(&str, WasmFeatures)] = &[
+    (
+        "exceptions",
+        WasmFeatures::EXCEPTIONS.union(WasmFeatures::LEGACY_EXCEPTIONS),
+    ),
+    ("memory64", WasmFeatures::MEMORY64),
+    ("threads", WasmFeatures::THREADS),
+    ("multi-memory", WasmFeatures::MULTI_MEMORY),
+    ("tail-call", WasmFeatures::TAIL_CALL),
+    ("function-references", WasmFeatures::FUNCTION_REFERENCES),
+    (
+        "gc",
+        WasmFeatures::GC
+            .union(WasmFeatures::FUNCTION_REFERENCES)
+            .union(WasmFeatures::GC_TYPES),
+    ),
+    ("relaxed-simd", WasmFeatures::RELAXED_SIMD),
+    ("extended-const", WasmFeatures::EXTENDED_CONST),
+    ("custom-page-sizes", WasmFeatures::CUSTOM_PAGE_SIZES),
+    ("wide-arithmetic", WasmFeatures::WIDE_ARITHMETIC),
+    ("stack-switching", WasmFeatures::STACK_SWITCHING),
+    (
+        "shared-everything-threads",
+        WasmFeatures::SHARED_EVERYTHING_THREADS,
+    ),
+    ("memory-control", WasmFeatures::MEMORY_CONTROL),
+];
+
+/// Validates `wasm`, reporting the first error with its byte offset. An error that
+/// goes away (or moves later) once a proposal is enabled is reported as "the NAME
+/// proposal is not supported yet", followed by the validator's own message.
 pub fn validate(wasm: &[u8]) -> Result<(), CompileError> {
-    Validator::new_with_features(features())
-        .validate_all(wasm)
-        .map(|_| ())
-        .map_err(|e| CompileError::Invalid {
-            message: e.message().to_string(),
-            offset: e.offset(),
-        })
+    let Err(e) = Validator::new_with_features(features()).validate_all(wasm) else {
+        return Ok(());
+    };
+    let needed = UNSUPPORTED_PROPOSALS.iter().find(|(_, extra)| {
+        Validator::new_with_features(features().union(*extra))
+            .validate_all(wasm)
+            .map_or_else(|later| later.offset() > e.offset(), |_| true)
+    });
+    let message = match needed {
+        Some((name, _)) => format!("the {name} proposal is not supported yet ({})", e.message()),
+        None => e.message().to_string(),
+    };
+    Err(CompileError::Invalid {
+        message,
+        offset: e.offset(),
+    })
 }
 
 /// A defined function after code generation.

@@ -103,6 +103,17 @@ fn invalid(e: wasmparser::BinaryReaderError) -> CompileError {
     }
 }
 
+fn check_table(ty: &TableType) -> Result<(), CompileError> {
+    let max = wasi_aot_abi::MAX_TABLE_ELEMENTS;
+    if ty.initial > max {
+        return Err(CompileError::Limit(format!(
+            "a table of {} elements (at most {max} are supported)",
+            ty.initial
+        )));
+    }
+    Ok(())
+}
+
 fn check_count(what: &str, count: usize) -> Result<(), CompileError> {
     if count > MAX_ENTITIES {
         return Err(CompileError::Limit(format!(
@@ -242,6 +253,7 @@ impl<'a> ModuleEnv<'a> {
                             self.num_imported_funcs += 1;
                         }
                         TypeRef::Table(t) => {
+                            check_table(&t)?;
                             self.tables.push(t);
                             self.num_imported_tables += 1;
                         }
@@ -278,6 +290,7 @@ impl<'a> ModuleEnv<'a> {
                         wasmparser::TableInit::RefNull => Vec::new(),
                         wasmparser::TableInit::Expr(e) => encode_const_expr(&e)?,
                     };
+                    check_table(&table.ty)?;
                     self.tables.push(table.ty);
                     self.table_inits.push(init);
                 }

@@ -588,7 +588,8 @@ impl Instance {
             let old = table.elements.len() as u64;
             let new = old
                 .checked_add(u64::from(delta))
-                .filter(|n| *n <= table.max)?;
+                .filter(|n| *n <= table.max.min(wasi_aot_abi::MAX_TABLE_ELEMENTS))?;
+            table.elements.try_reserve(delta as usize).ok()?;
             table.elements.resize(new as usize, init);
             (*def).base = table.elements.as_mut_ptr();
             (*def).length = new;
