@@ -7,11 +7,18 @@
 //! code, records what happened in a thread-local, and jumps back to the return point
 //! set up by `wasi_aot_call_guarded` (C, in `trap_entry.c`). Any other fault is a real
 //! crash and gets the previous handler.
+//!
+//! The handler also walks the frame pointers (generated code keeps them) from the
+//! trapping frame while the return addresses stay in registered wasm code, storing at
+//! most [`MAX_BACKTRACE_FRAMES`] raw addresses in a fixed array: no allocation, no
+//! locks. They are mapped to function names only when the trap is displayed. Outer
+//! frames are reported by function name alone (the descriptor records wasm offsets for
+//! trap sites, not call sites).
 
 use std::cell::Cell;
 use std::fmt;
 use std::mem::MaybeUninit;
-use std::sync::Once;
+use std::sync::{Arc, Once};
 
 use wasi_aot_abi::descriptor::FunctionDesc;
 use wasi_aot_abi::trap::Trap;
@@ -19,7 +26,7 @@ use wasi_aot_abi::trap::Trap;
 use crate::code_registry;
 
 /// A wasm trap: its reason and where it happened.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct TrapInfo {
     /// Why.
     pub trap: Trap,
@@ -27,6 +34,83 @@ pub struct TrapInfo {
     pub function: Option<&'static FunctionDesc>,
     /// Offset of the trapping instruction in the wasm module.
     pub wasm_offset: u32,
+    /// The wasm frames that called the trapping one, innermost first (`None` for traps
+    /// raised by the runtime itself).
+    pub backtrace: Option<Arc<Backtrace>>,
+}
+
+/// The most caller frames a [`Backtrace`] keeps; deeper ones are only counted.
+pub const MAX_BACKTRACE_FRAMES: usize = 32;
+
+/// Return addresses of the wasm frames that called a trapping function, innermost
+/// first, collected by the signal handler (see the module documentation).
+#[derive(Clone, Copy, Debug)]
+pub struct Backtrace {
+    pcs: [usize; MAX_BACKTRACE_FRAMES],
+    len: usize,
+    more: usize,
+}
+
+impl Backtrace {
+    /// No caller frames.
+    pub const EMPTY: Backtrace = Backtrace {
+        pcs: [0; MAX_BACKTRACE_FRAMES],
+        len: 0,
+        more: 0,
+    };
+
+    /// The wasm functions of the kept caller frames, innermost first.
+    pub fn functions(&self) -> impl Iterator<Item = &'static FunctionDesc> + '_ {
+        self.pcs[..self.len]
+            .iter()
+            .filter_map(|pc| code_registry::function_at(*pc))
+    }
+
+    /// How many caller frames were past [`MAX_BACKTRACE_FRAMES`].
+    pub fn omitted(&self) -> usize {
+        self.more
+    }
+
+    /// Walks the frame-pointer chain from `fp`, keeping return addresses while they
+    /// lie in registered wasm code. Each frame holds the caller's frame pointer at
+    /// `fp` and the return address at `fp + 8`; the walk stops at the first frame
+    /// outside `[low, high)`, out of order or misaligned. Async-signal-safe.
+    ///
+    /// # Safety
+    /// `[low, high)` must be readable memory (part of this thread's stack).
+    unsafe fn capture(mut fp: usize, low: usize, high: usize) -> Backtrace {
+        let mut trace = Backtrace::EMPTY;
+        while fp.is_multiple_of(8) && low <= fp && fp.saturating_add(16) <= high {
+            // SAFETY: fp..fp+16 lies in [low, high), readable by the caller's promise.
+            let (next, ret) = unsafe { (*(fp as *const usize), *((fp + 8) as *const usize)) };
+            // The return address follows the call; the call itself is one byte before.
+            if code_registry::function_at(ret.wrapping_sub(1)).is_none() {
+                break;
+            }
+            if trace.len < MAX_BACKTRACE_FRAMES {
+                trace.pcs[trace.len] = ret.wrapping_sub(1);
+                trace.len += 1;
+            } else {
+                trace.more += 1;
+            }
+            if next <= fp {
+                break;
+            }
+            fp = next;
+        }
+        trace
+    }
+}
+
+/// Whether trap reports list the caller frames: yes unless `WASI_AOT_BACKTRACE=0`.
+fn backtrace_enabled() -> bool {
+    std::env::var_os("WASI_AOT_BACKTRACE").is_none_or(|v| v != "0")
+}
+
+/// A function's name from its descriptor.
+fn name_of(function: &FunctionDesc) -> String {
+    // SAFETY: names live as long as their descriptor.
+    String::from_utf8_lossy(unsafe { function.name.as_slice() }).into_owned()
 }
 
 impl TrapInfo {
@@ -36,14 +120,13 @@ impl TrapInfo {
             trap,
             function: None,
             wasm_offset: 0,
+            backtrace: None,
         }
     }
 
     /// The wasm function's name, if known.
     pub fn function_name(&self) -> Option<String> {
-        // SAFETY: names live as long as their descriptor.
-        self.function
-            .map(|f| String::from_utf8_lossy(unsafe { f.name.as_slice() }).into_owned())
+        self.function.map(name_of)
     }
 }
 
@@ -52,13 +135,23 @@ impl fmt::Display for TrapInfo {
         write!(f, "wasm trap: {}", self.trap.message())?;
         if let Some(name) = self.function_name() {
             write!(f, "\n  at {name} (wasm offset {:#x})", self.wasm_offset)?;
+            if backtrace_enabled() {
+                if let Some(backtrace) = &self.backtrace {
+                    for caller in backtrace.functions() {
+                        write!(f, "\n  at {}", name_of(caller))?;
+                    }
+                    if backtrace.omitted() > 0 {
+                        write!(f, "\n  ... {} more wasm frames", backtrace.omitted())?;
+                    }
+                }
+            }
         }
         Ok(())
     }
 }
 
 /// Why a call into wasm ended early.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub enum Unwind {
     /// A trap.
     Trap(TrapInfo),
@@ -74,6 +167,11 @@ thread_local! {
     static RETURN_ON_EXIT: Cell<bool> = const { Cell::new(false) };
     /// The outermost guarded call's wasm stack limit, while a guarded call is active.
     static STACK_LIMIT: Cell<Option<u64>> = const { Cell::new(None) };
+    /// The stack address at the innermost guarded call's entry: wasm frames lie below.
+    static ENTRY_SP: Cell<usize> = const { Cell::new(0) };
+    /// The caller frames of the last trap, stored by the signal handler (which cannot
+    /// allocate) and moved into its [`TrapInfo`] once back in [`call_guarded`].
+    static LAST_BACKTRACE: Cell<Backtrace> = const { Cell::new(Backtrace::EMPTY) };
     /// Whether this thread has an alternate signal stack.
     static ALT_STACK_READY: Cell<bool> = const { Cell::new(false) };
 }
@@ -115,16 +213,25 @@ pub unsafe fn call_guarded(
     let trampoline: Trampoline = unsafe { std::mem::transmute(trampoline) };
     let previous_exit = RETURN_ON_EXIT.with(|r| r.replace(return_on_exit));
     let previous_limit = STACK_LIMIT.with(|l| l.replace(Some(stack_limit)));
+    let entry_marker = 0u8;
+    let previous_entry = ENTRY_SP.with(|e| e.replace(&raw const entry_marker as usize));
     // SAFETY: guaranteed by the caller; the C helper only calls `trampoline`.
     let reason = unsafe { wasi_aot_call_guarded(trampoline, code, vmctx, values) };
     RETURN_ON_EXIT.with(|r| r.set(previous_exit));
     STACK_LIMIT.with(|l| l.set(previous_limit));
+    ENTRY_SP.with(|e| e.set(previous_entry));
     if reason == 0 {
         Ok(())
     } else {
-        Err(LAST_UNWIND
+        let mut unwind = LAST_UNWIND
             .with(Cell::take)
-            .expect("an unwind always records its reason"))
+            .expect("an unwind always records its reason");
+        if let Unwind::Trap(info) = &mut unwind {
+            if info.function.is_some() {
+                info.backtrace = Some(Arc::new(LAST_BACKTRACE.with(Cell::get)));
+            }
+        }
+        Err(unwind)
     }
 }
 
@@ -207,11 +314,12 @@ extern "C" fn handle_signal(
     context: *mut libc::c_void,
 ) {
     // SAFETY: the kernel passes a valid ucontext for SA_SIGINFO handlers on x86_64.
-    let (pc, sp) = unsafe {
+    let (pc, sp, fp) = unsafe {
         let gregs = &(*(context as *const libc::ucontext_t)).uc_mcontext.gregs;
         (
             gregs[libc::REG_RIP as usize] as usize,
             gregs[libc::REG_RSP as usize] as usize,
+            gregs[libc::REG_RBP as usize] as usize,
         )
     };
     // SAFETY: reading the C helper's thread-local.
@@ -233,7 +341,12 @@ extern "C" fn handle_signal(
                 trap,
                 function: Some(function),
                 wasm_offset: record.map_or(function.wasm_offset, |r| r.wasm_offset),
+                backtrace: None,
             };
+            // SAFETY: between the interrupted stack pointer and the guarded call's
+            // entry lies this thread's live stack.
+            let backtrace = unsafe { Backtrace::capture(fp, sp, ENTRY_SP.with(Cell::get)) };
+            LAST_BACKTRACE.with(|b| b.set(backtrace));
             LAST_UNWIND.with(|u| u.set(Some(Unwind::Trap(info))));
             // SAFETY: a return point exists (checked above); only this handler's frame
             // and generated code are skipped.

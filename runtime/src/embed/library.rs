@@ -167,7 +167,7 @@ fn finish(instance: &mut Instance, result: Result<(), Unwind>) -> Status {
         Ok(()) => Status::Ok,
         Err(unwind) => {
             instance.set_state(match unwind {
-                Unwind::Trap(trap) => InstanceState::Trapped(trap.to_string()),
+                Unwind::Trap(ref trap) => InstanceState::Trapped(trap.to_string()),
                 Unwind::Exit(code) => InstanceState::Exited(code),
             });
             unwound(unwind)
