@@ -17,6 +17,8 @@
 //! - the `traps` group: a trap is an exception in Node, so its exit status would only
 //!   compare this runner's convention (134) with itself; the trap reasons are checked
 //!   against wasmtime by `tests/golden/reference.py`;
+//! - the `limits` group: `--max-memory`, `--max-stack` and `--timeout` have no
+//!   node:wasi counterpart;
 //! - cases that expect a build error (nothing runs).
 //!
 //! [`KNOWN_DIFFERENCES`] lists the programs whose results differ for a documented reason
@@ -50,8 +52,12 @@ const HOST_FUNCTIONS: &str =
     "host functions (--link, --unknown-imports): node:wasi provides only WASI";
 
 /// Golden groups left out, with the reason (see the module documentation).
-const EXCLUDED_GROUPS: [(&str, &str); 2] = [
+const EXCLUDED_GROUPS: [(&str, &str); 3] = [
     ("host", HOST_FUNCTIONS),
+    (
+        "limits",
+        "--max-memory, --max-stack and --timeout have no node:wasi counterpart",
+    ),
     (
         "traps",
         "a trap is an exception in Node, its status only this runner's convention",

@@ -1,5 +1,6 @@
-//! Capabilities fixed when an executable is built (`--dir`, `--env`, `--inherit-env`),
-//! serialised by the CLI into the object and read back by the runtime's `main`.
+//! Capabilities and limits fixed when an executable is built (`--dir`, `--env`,
+//! `--inherit-env`, `--max-memory`, `--max-stack`, `--timeout`), serialised by the CLI
+//! into the object and read back by the runtime's `main`.
 
 /// What a produced executable grants the guest.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -13,9 +14,14 @@ pub struct ExecConfig {
     pub inherit_env: bool,
     /// Native stack bytes wasm code may use before "call stack exhausted".
     pub max_wasm_stack: u64,
+    /// The most pages each linear memory may have (`memory.grow` fails beyond it);
+    /// 0 for the module's own maximum.
+    pub max_memory_pages: u64,
+    /// Wall-clock seconds before the program is stopped; 0 for no limit.
+    pub timeout_secs: u64,
 }
 
-const MAGIC: &[u8; 4] = b"WAC1";
+const MAGIC: &[u8; 4] = b"WAC2";
 
 impl ExecConfig {
     /// Serialises the configuration.
@@ -27,6 +33,8 @@ impl ExecConfig {
         let mut out = MAGIC.to_vec();
         out.push(u8::from(self.inherit_env));
         out.extend_from_slice(&self.max_wasm_stack.to_le_bytes());
+        out.extend_from_slice(&self.max_memory_pages.to_le_bytes());
+        out.extend_from_slice(&self.timeout_secs.to_le_bytes());
         for list in [&self.dirs, &self.env] {
             out.extend_from_slice(&(list.len() as u32).to_le_bytes());
             for (a, b) in list {
@@ -46,6 +54,9 @@ impl ExecConfig {
                 self.0 = tail;
                 Some(head)
             }
+            fn u64(&mut self) -> Option<u64> {
+                Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+            }
             fn u32(&mut self) -> Option<u32> {
                 Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
             }
@@ -64,7 +75,9 @@ impl ExecConfig {
             return None;
         }
         let inherit_env = r.take(1)?[0] != 0;
-        let max_wasm_stack = u64::from_le_bytes(r.take(8)?.try_into().ok()?);
+        let max_wasm_stack = r.u64()?;
+        let max_memory_pages = r.u64()?;
+        let timeout_secs = r.u64()?;
         let dirs = r.pairs()?;
         let env = r.pairs()?;
         r.0.is_empty().then_some(ExecConfig {
@@ -72,6 +85,8 @@ impl ExecConfig {
             env,
             inherit_env,
             max_wasm_stack,
+            max_memory_pages,
+            timeout_secs,
         })
     }
 }
@@ -87,6 +102,8 @@ mod tests {
             env: vec![("LANG".into(), "C".into()), ("EMPTY".into(), String::new())],
             inherit_env: true,
             max_wasm_stack: 1 << 20,
+            max_memory_pages: 16,
+            timeout_secs: 5,
         };
         let bytes = config.encode();
         assert_eq!(ExecConfig::decode(&bytes), Some(config));

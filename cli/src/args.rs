@@ -123,6 +123,9 @@ impl BuildCommand {
             (o.inherit_env, "--inherit-env"),
             (!o.link.is_empty(), "--link"),
             (o.unknown_imports.is_some(), "--unknown-imports"),
+            (o.max_memory.is_some(), "--max-memory"),
+            (o.max_stack.is_some(), "--max-stack"),
+            (o.timeout.is_some(), "--timeout"),
         ];
         let given: Vec<&str> = executable_only
             .iter()
@@ -227,6 +230,19 @@ pub struct BuildOptions {
     /// Optimisation level.
     #[arg(short = 'O', value_enum, value_name = "LEVEL", default_value_t = OptArg::O2)]
     pub opt_level: OptArg,
+    /// The most each linear memory may grow to: a number of 64 KiB pages, or bytes with
+    /// a suffix (`64MiB`, `1GiB`, `65536B`; rounded down to whole pages). `memory.grow`
+    /// returns -1 beyond it; a module that starts with more memory fails to start.
+    #[arg(long, value_name = "SIZE", value_parser = parse_memory_size)]
+    pub max_memory: Option<u64>,
+    /// Native stack bytes wasm code may use before "call stack exhausted" (a number,
+    /// or with a suffix: `512KiB`, `8MiB`; default 1MiB).
+    #[arg(long, value_name = "BYTES", value_parser = parse_stack_size)]
+    pub max_stack: Option<u64>,
+    /// Stop the program after SECONDS of wall-clock time with
+    /// `error: wasm program timed out after N s` and exit status 124.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: Option<u64>,
 }
 
 impl BuildOptions {
@@ -237,7 +253,11 @@ impl BuildOptions {
                 dirs: self.dirs.clone(),
                 env: self.env.clone(),
                 inherit_env: self.inherit_env,
-                max_wasm_stack: wasi_aot_abi::DEFAULT_MAX_WASM_STACK,
+                max_wasm_stack: self
+                    .max_stack
+                    .unwrap_or(wasi_aot_abi::DEFAULT_MAX_WASM_STACK),
+                max_memory_pages: self.max_memory.unwrap_or(0),
+                timeout_secs: self.timeout.unwrap_or(0),
             },
             link: self.link.clone(),
             unknown_imports: self.unknown_imports.unwrap_or(UnknownImports::Error),
@@ -314,12 +334,76 @@ fn parse_env(value: &str) -> Result<(String, String), String> {
     Ok((key.to_string(), val.to_string()))
 }
 
+/// Parses a byte count: digits, optionally followed by `B`, `KiB`, `MiB` or `GiB`.
+fn parse_bytes(value: &str) -> Result<u64, String> {
+    let digits = value.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit: u64 = match &value[digits.len()..] {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` (expected B, KiB, MiB or GiB)"
+            ))
+        }
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .ok_or_else(|| format!("expected a number with an optional unit, found `{value}`"))
+}
+
+/// Parses `--max-memory`: pages (a plain number) or bytes (with a unit), as pages,
+/// between 1 and 65536 (4 GiB).
+fn parse_memory_size(value: &str) -> Result<u64, String> {
+    let pages = if value.bytes().all(|b| b.is_ascii_digit()) {
+        value
+            .parse::<u64>()
+            .map_err(|_| format!("expected a number of pages, found `{value}`"))?
+    } else {
+        parse_bytes(value)? / wasi_aot_abi::WASM_PAGE_SIZE
+    };
+    if !(1..=wasi_aot_abi::WASM32_MAX_PAGES).contains(&pages) {
+        return Err(format!(
+            "`{value}` is {pages} pages; expected 1 to {} pages (64 KiB to 4 GiB)",
+            wasi_aot_abi::WASM32_MAX_PAGES
+        ));
+    }
+    Ok(pages)
+}
+
+/// Parses `--max-stack`: bytes, at least 16 KiB and at most 1 GiB.
+fn parse_stack_size(value: &str) -> Result<u64, String> {
+    let bytes = parse_bytes(value)?;
+    if !(16 << 10..=1 << 30).contains(&bytes) {
+        return Err(format!("`{value}` is out of range (16KiB to 1GiB)"));
+    }
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use clap::error::ErrorKind;
     use clap::CommandFactory;
     use std::path::Path;
+
+    #[test]
+    fn sizes_take_pages_or_bytes_with_a_unit() {
+        assert_eq!(parse_memory_size("16"), Ok(16));
+        assert_eq!(parse_memory_size("64MiB"), Ok(1024));
+        assert_eq!(parse_memory_size("4GiB"), Ok(65536));
+        assert_eq!(parse_memory_size("100000B"), Ok(1));
+        for bad in ["0", "65537", "8GiB", "10B", "1TiB", "MiB", "-1"] {
+            assert!(parse_memory_size(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_stack_size("8MiB"), Ok(8 << 20));
+        assert_eq!(parse_stack_size("65536"), Ok(65536));
+        assert!(parse_stack_size("1").is_err());
+        assert!(parse_stack_size("2GiB").is_err());
+    }
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
         Cli::try_parse_from(std::iter::once("wasi-aot").chain(args.iter().copied()))

@@ -246,6 +246,8 @@ mod tests {
                 env: vec![("A".into(), "1".into())],
                 inherit_env: false,
                 max_wasm_stack: wasi_aot_abi::DEFAULT_MAX_WASM_STACK,
+                max_memory_pages: 0,
+                timeout_secs: 0,
             },
             link: vec![],
             unknown_imports: UnknownImports::Error,

@@ -81,6 +81,8 @@ mod tests {
                 env: vec![("K".into(), "V".into())],
                 inherit_env: true,
                 max_wasm_stack: 12345,
+                max_memory_pages: 3,
+                timeout_secs: 7,
             },
             link: vec![],
             unknown_imports: UnknownImports::Trap,

@@ -9,7 +9,7 @@ use wasi_aot_abi::descriptor::{extern_kind, ModuleDescriptor};
 use wasi_aot_abi::exec_config::ExecConfig;
 use wasi_aot_abi::trap::TRAP_EXIT_STATUS;
 
-use crate::instance::{Instance, InstantiateError};
+use crate::instance::{Instance, InstanceOptions, InstantiateError};
 use crate::traps::Unwind;
 use crate::wasi::{WasiConfig, WasiCtx};
 
@@ -81,12 +81,18 @@ fn run_command(
     })
     .map_err(fail)?;
     let imports = Instance::static_imports(descriptor).map_err(fail)?;
-    let mut instance = match Instance::new(descriptor, &imports, Some(wasi)) {
+    crate::limits::ignore_sigpipe();
+    crate::limits::start_timeout(config.timeout_secs).map_err(fail)?;
+    let options = InstanceOptions {
+        max_wasm_stack: usable_stack(config.max_wasm_stack),
+        max_memory_pages: (config.max_memory_pages != 0).then_some(config.max_memory_pages),
+        ..InstanceOptions::default()
+    };
+    let mut instance = match Instance::with_options(descriptor, &imports, Some(wasi), options) {
         Ok(instance) => instance,
         Err(InstantiateError::Trap(unwind)) => return Ok(report(unwind)),
         Err(e) => return Err(fail(e)),
     };
-    instance.set_max_wasm_stack(usable_stack(config.max_wasm_stack));
     let start = match instance.export("_start") {
         Some((kind, index))
             if u32::from(kind) == u32::from(extern_kind::FUNC) && instance.is_nullary(index) =>

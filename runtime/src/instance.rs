@@ -78,6 +78,10 @@ pub struct InstanceOptions {
     pub return_on_exit: bool,
     /// Native stack bytes wasm code may use before "call stack exhausted".
     pub max_wasm_stack: u64,
+    /// The most pages each defined memory may have, below the module's own maximum:
+    /// `memory.grow` fails beyond it and a module whose initial memory is larger fails
+    /// to instantiate. `None`: the module's maximum.
+    pub max_memory_pages: Option<u64>,
     /// An embedder's pointer, handed back to host functions; never dereferenced here.
     pub user_data: *mut c_void,
 }
@@ -87,6 +91,7 @@ impl Default for InstanceOptions {
         InstanceOptions {
             return_on_exit: false,
             max_wasm_stack: DEFAULT_MAX_WASM_STACK,
+            max_memory_pages: None,
             user_data: std::ptr::null_mut(),
         }
     }
@@ -380,7 +385,18 @@ impl Instance {
         let this: *mut Instance = self;
         for (i, m) in unsafe { d.memories.as_slice() }.iter().enumerate() {
             let index = d.counts.imported_memories + i as u32;
-            let max = (m.has_max != 0).then_some(m.max);
+            let mut max = (m.has_max != 0).then_some(m.max);
+            if let Some(limit) = self.options.max_memory_pages {
+                if m.min > limit {
+                    return Err(InstantiateError::Resource(format!(
+                        "the module's initial memory of {} pages ({} bytes) exceeds the \
+                         limit of {limit} pages set with --max-memory",
+                        m.min,
+                        m.min * wasi_aot_abi::WASM_PAGE_SIZE
+                    )));
+                }
+                max = Some(max.map_or(limit, |m| m.min(limit)));
+            }
             let memory = Memory::new(m.min, max, bounds_checks)
                 .map_err(|e| InstantiateError::Resource(e.0))?;
             unsafe {

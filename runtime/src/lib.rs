@@ -15,6 +15,7 @@ pub mod constexpr;
 pub mod embed;
 pub mod exec;
 pub mod instance;
+pub mod limits;
 pub mod memory;
 mod signatures;
 pub mod traps;

@@ -225,6 +225,7 @@ pub(crate) unsafe fn parse(config: *const Config) -> Result<ParsedConfig, String
             } else {
                 c.max_wasm_stack
             },
+            max_memory_pages: None,
             user_data: c.user_data,
         },
         imports,
