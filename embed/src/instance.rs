@@ -194,7 +194,7 @@ impl Instance {
 
     /// Calls the function export `name` with `params`, checking its type each time.
     ///
-    /// ```ignore
+    /// ```text
     /// let sum: i32 = instance.call("add", (1, 2))?;
     /// let (q, r): (i32, i32) = instance.call("divmod", (7, 2))?;
     /// instance.call::<(), ()>("reset", ())?;

@@ -3,7 +3,7 @@
 //! A Rust program links the library (built with `--no-runtime`: the runtime comes
 //! with this crate) and names its module with [`module!`]:
 //!
-//! ```ignore
+//! ```text
 //! // build.rs: wasi-aot build --lib textstats.wasm --no-runtime -o $OUT_DIR/libtextstats.a
 //! //           println!("cargo:rustc-link-search=native={out_dir}");
 //! //           println!("cargo:rustc-link-lib=static=textstats");
@@ -62,7 +62,7 @@ pub use wasi_aot_runtime::embed::library::LibraryModule as RawModule;
 /// (by default NAME is the output file's name without `lib` and extension), which the
 /// program must link.
 ///
-/// ```ignore
+/// ```text
 /// let module: wasi_aot_embed::Module = wasi_aot_embed::module!(textstats);
 /// ```
 #[macro_export]
