@@ -126,6 +126,26 @@ impl FuncTranslator<'_, '_> {
         self.builder.block_params(block).to_vec()
     }
 
+    /// Opens a frame whose `num_params` parameters are on top of the stack.
+    fn push_frame(
+        &mut self,
+        kind: FrameKind,
+        next: ir::Block,
+        num_params: usize,
+        num_results: usize,
+        if_params: Vec<ir::Value>,
+    ) {
+        self.control.push(Frame {
+            kind,
+            next,
+            stack_height: self.stack.len() - num_params,
+            num_params,
+            num_results,
+            if_params,
+            next_reachable: false,
+        });
+    }
+
     /// Lowers a control operator in reachable code.
     pub(crate) fn translate_control(&mut self, op: &Operator<'_>) -> Result<(), CompileError> {
         match *op {
@@ -147,15 +167,13 @@ impl FuncTranslator<'_, '_> {
             Operator::Block { blockty } => {
                 let (params, results) = self.block_signature(blockty);
                 let next = self.block_with_params(&results);
-                self.control.push(Frame {
-                    kind: FrameKind::Block,
+                self.push_frame(
+                    FrameKind::Block,
                     next,
-                    stack_height: self.stack.len() - params.len(),
-                    num_params: params.len(),
-                    num_results: results.len(),
-                    if_params: Vec::new(),
-                    next_reachable: false,
-                });
+                    params.len(),
+                    results.len(),
+                    Vec::new(),
+                );
             }
             Operator::Loop { blockty } => {
                 let (params, results) = self.block_signature(blockty);
@@ -165,15 +183,8 @@ impl FuncTranslator<'_, '_> {
                 self.jump(header, &args);
                 let header_params = self.switch_to_new_block(header);
                 self.stack.extend(header_params);
-                self.control.push(Frame {
-                    kind: FrameKind::Loop { header },
-                    next,
-                    stack_height: self.stack.len() - params.len(),
-                    num_params: params.len(),
-                    num_results: results.len(),
-                    if_params: Vec::new(),
-                    next_reachable: false,
-                });
+                let kind = FrameKind::Loop { header };
+                self.push_frame(kind, next, params.len(), results.len(), Vec::new());
             }
             Operator::If { blockty } => {
                 let (params, results) = self.block_signature(blockty);
@@ -189,18 +200,11 @@ impl FuncTranslator<'_, '_> {
                 self.builder.seal_block(then_block);
                 self.builder.seal_block(else_block);
                 self.builder.switch_to_block(then_block);
-                self.control.push(Frame {
-                    kind: FrameKind::If {
-                        else_block,
-                        else_seen: false,
-                    },
-                    next,
-                    stack_height: self.stack.len() - params.len(),
-                    num_params: params.len(),
-                    num_results: results.len(),
-                    if_params,
-                    next_reachable: false,
-                });
+                let kind = FrameKind::If {
+                    else_block,
+                    else_seen: false,
+                };
+                self.push_frame(kind, next, params.len(), results.len(), if_params);
             }
             Operator::Else => {
                 let frame = self.control.last_mut().expect("else inside if");
