@@ -12,7 +12,7 @@ pub const DESCRIPTOR_SYMBOL: &str = "wasi_aot_module";
 /// Symbol of the build-time capabilities blob (see [`crate::exec_config`]).
 pub const EXEC_CONFIG_SYMBOL: &str = "wasi_aot_exec_config";
 /// Bumped whenever any layout in this crate changes.
-pub const ABI_VERSION: u32 = 0x5741_0001;
+pub const ABI_VERSION: u32 = 0x5741_0002;
 
 /// A pointer and a length, pointing into the object's read-only data.
 #[repr(C)]
@@ -179,6 +179,8 @@ pub struct FunctionDesc {
     pub name: Slice<u8>,
     /// Trapping instructions, sorted by `code_offset`.
     pub traps: Slice<TrapRecord>,
+    /// Calls, sorted by `return_offset`: what a backtrace shows for a caller frame.
+    pub calls: Slice<CallRecord>,
 }
 
 /// A trapping instruction in generated code.
@@ -193,6 +195,17 @@ pub struct TrapRecord {
     pub trap: u8,
     /// Padding.
     pub _pad: [u8; 3],
+}
+
+/// A call instruction in generated code, found by the return address it pushes.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallRecord {
+    /// Offset of the instruction after the call from the start of its function's code.
+    pub return_offset: u32,
+    /// Offset of the wasm instruction (`call`, `call_indirect`, or one lowered to a
+    /// runtime call such as `memory.grow`) in the module.
+    pub wasm_offset: u32,
 }
 
 /// Memory limits in pages.
@@ -293,7 +306,8 @@ mod tests {
         assert_eq!(size_of::<TrapRecord>(), 12);
         assert_eq!(size_of::<FuncTypeDesc>(), 40);
         assert_eq!(size_of::<ImportDesc>(), 64);
-        assert_eq!(size_of::<FunctionDesc>(), 56);
+        assert_eq!(size_of::<CallRecord>(), 8);
+        assert_eq!(size_of::<FunctionDesc>(), 72);
         assert_eq!(offset_of!(ModuleDescriptor, types), 48);
     }
 }

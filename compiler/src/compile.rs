@@ -5,18 +5,19 @@
 use std::collections::HashSet;
 
 use cranelift_codegen::control::ControlPlane;
-use cranelift_codegen::ir::{SourceLoc, UserFuncName};
+use cranelift_codegen::ir::UserFuncName;
 use cranelift_codegen::Context;
+use cranelift_codegen::{Final, MachSrcLoc};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{default_libcall_names, Linkage, Module, ModuleReloc};
 use cranelift_object::{ObjectBuilder, ObjectModule};
 use rayon::prelude::*;
 use wasi_aot_abi::builtins;
-use wasi_aot_abi::descriptor::{TrapRecord, EXEC_CONFIG_SYMBOL};
+use wasi_aot_abi::descriptor::{CallRecord, TrapRecord, EXEC_CONFIG_SYMBOL};
 use wasi_aot_abi::vmctx::VMOffsets;
 use wasmparser::{TypeRef, Validator, WasmFeatures};
 
-use crate::emit::{define_bytes, define_descriptor, DescriptorInputs};
+use crate::emit::{define_bytes, define_descriptor, DescriptorInputs, FunctionCode};
 use crate::environ::{
     builtin_signature, trap_from_code, wasm_signature, Callee, ModuleTranslation,
 };
@@ -88,6 +89,19 @@ struct CompiledFunction {
     alignment: u64,
     relocs: Vec<ModuleReloc>,
     traps: Vec<TrapRecord>,
+    calls: Vec<CallRecord>,
+}
+
+/// The wasm offset of the instruction whose code covers `code_offset`, or `fallback`
+/// where no operator set one (prologue, epilogue). `srclocs` is sorted by start and
+/// its ranges do not overlap, so a binary search finds the one range that may match:
+/// a linear scan per trap or call would make huge functions quadratic.
+fn wasm_offset_at(srclocs: &[MachSrcLoc<Final>], code_offset: u32, fallback: u32) -> u32 {
+    let i = srclocs.partition_point(|s| s.start <= code_offset);
+    i.checked_sub(1)
+        .map(|i| &srclocs[i])
+        .filter(|s| code_offset < s.end && !s.loc.is_default())
+        .map_or(fallback, |s| s.loc.bits())
 }
 
 /// Pairs each trap site with the wasm offset of the instruction that produced it.
@@ -102,21 +116,31 @@ pub(crate) fn trap_records(
         .iter()
         .filter_map(|t| {
             let trap = trap_from_code(t.code)?;
-            let wasm_offset = srclocs
-                .iter()
-                .find(|s| s.start <= t.offset && t.offset < s.end)
-                .map(|s| s.loc)
-                .filter(|loc| !loc.is_default())
-                .map_or(fallback_offset, SourceLoc::bits);
             Some(TrapRecord {
                 code_offset: t.offset,
-                wasm_offset,
+                wasm_offset: wasm_offset_at(srclocs, t.offset, fallback_offset),
                 trap: trap as u8,
                 _pad: [0; 3],
             })
         })
         .collect();
     records.sort_by_key(|r| r.code_offset);
+    records
+}
+
+/// Pairs each call's return address with the wasm offset of the instruction that made
+/// the call (found at the call's last byte, which lies just before the return address).
+fn call_records(code: &cranelift_codegen::CompiledCode, fallback_offset: u32) -> Vec<CallRecord> {
+    let srclocs = code.buffer.get_srclocs_sorted();
+    let mut records: Vec<CallRecord> = code
+        .buffer
+        .call_sites()
+        .map(|c| CallRecord {
+            return_offset: c.ret_addr,
+            wasm_offset: wasm_offset_at(srclocs, c.ret_addr.wrapping_sub(1), fallback_offset),
+        })
+        .collect();
+    records.sort_by_key(|r| r.return_offset);
     records
 }
 
@@ -251,6 +275,7 @@ pub fn compile(
                         message: format!("{:?}", e.inner),
                     })?;
                 let code = ctx.compiled_code().expect("just compiled");
+                let body_offset = env.bodies[i].range().start as u32;
                 Ok(CompiledFunction {
                     bytes: code.code_buffer().to_vec(),
                     // Cranelift's preferred x86_64 function alignment (32 bytes):
@@ -265,7 +290,8 @@ pub fn compile(
                         .iter()
                         .map(|r| ModuleReloc::from_mach_reloc(r, &ctx.func, id))
                         .collect(),
-                    traps: trap_records(code, env.bodies[i].range().start as u32),
+                    traps: trap_records(code, body_offset),
+                    calls: call_records(code, body_offset),
                 })
             },
         )
@@ -276,7 +302,12 @@ pub fn compile(
         module
             .define_function_bytes(*id, f.alignment, &f.bytes, &f.relocs)
             .map_err(object_err)?;
-        functions.push((*id, f.bytes.len(), f.traps));
+        functions.push(FunctionCode {
+            id: *id,
+            len: f.bytes.len(),
+            traps: f.traps,
+            calls: f.calls,
+        });
     }
 
     let mut ctx = Context::new();

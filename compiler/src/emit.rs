@@ -6,9 +6,9 @@ use std::mem::{align_of, offset_of, size_of};
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
 use cranelift_object::ObjectModule;
 use wasi_aot_abi::descriptor::{
-    extern_kind, segment_mode, DataSegmentDesc, ElemSegmentDesc, ExportDesc, FuncTypeDesc,
-    FunctionDesc, GlobalDesc, ImportDesc, LimitsDesc, ModuleDescriptor, TableDesc, TrapRecord,
-    ABI_VERSION,
+    extern_kind, segment_mode, CallRecord, DataSegmentDesc, ElemSegmentDesc, ExportDesc,
+    FuncTypeDesc, FunctionDesc, GlobalDesc, ImportDesc, LimitsDesc, ModuleDescriptor, TableDesc,
+    TrapRecord, ABI_VERSION,
 };
 use wasmparser::{ExternalKind, TypeRef};
 
@@ -76,10 +76,22 @@ impl Blob {
     }
 }
 
+/// A defined function's code as the descriptor describes it.
+pub struct FunctionCode {
+    /// Its symbol.
+    pub id: FuncId,
+    /// Code size in bytes.
+    pub len: usize,
+    /// Trap sites, sorted by code offset.
+    pub traps: Vec<TrapRecord>,
+    /// Call sites, sorted by return offset.
+    pub calls: Vec<CallRecord>,
+}
+
 /// What the descriptor needs besides the module environment.
 pub struct DescriptorInputs<'a> {
-    /// Per defined function: id, code size and trap records.
-    pub functions: &'a [(FuncId, usize, Vec<TrapRecord>)],
+    /// Per defined function: its code.
+    pub functions: &'a [FunctionCode],
     /// Per defined function: display name.
     pub names: &'a [String],
     /// Unresolved-import stubs: id, code size, name, trap records.
@@ -99,6 +111,7 @@ fn function_desc(
     len: usize,
     name: &str,
     traps: &[TrapRecord],
+    calls: &[CallRecord],
 ) {
     blob.put_func(at + offset_of!(FunctionDesc, code), id);
     blob.put_u64(at + offset_of!(FunctionDesc, code_len), len as u64);
@@ -111,6 +124,13 @@ fn function_desc(
         blob.put_u8(r + offset_of!(TrapRecord, trap), t.trap);
     }
     blob.put_slice(at + offset_of!(FunctionDesc, traps), records, traps.len());
+    let records = blob.reserve::<CallRecord>(calls.len());
+    for (i, c) in calls.iter().enumerate() {
+        let r = records + i * size_of::<CallRecord>();
+        blob.put_u32(r + offset_of!(CallRecord, return_offset), c.return_offset);
+        blob.put_u32(r + offset_of!(CallRecord, wasm_offset), c.wasm_offset);
+    }
+    blob.put_slice(at + offset_of!(FunctionDesc, calls), records, calls.len());
 }
 
 fn limits(blob: &mut Blob, at: usize, min: u64, max: Option<u64>) {
@@ -236,7 +256,7 @@ fn build(env: &ModuleEnv<'_>, inputs: &DescriptorInputs<'_>) -> Blob {
         root + offset_of!(ModuleDescriptor, functions),
         inputs.functions.len(),
     );
-    for (i, (id, len, traps)) in inputs.functions.iter().enumerate() {
+    for (i, code) in inputs.functions.iter().enumerate() {
         let at = functions + i * size_of::<FunctionDesc>();
         let index = env.num_imported_funcs as usize + i;
         blob.put_u32(at + offset_of!(FunctionDesc, type_index), env.funcs[index]);
@@ -244,7 +264,15 @@ fn build(env: &ModuleEnv<'_>, inputs: &DescriptorInputs<'_>) -> Blob {
             at + offset_of!(FunctionDesc, wasm_offset),
             env.bodies[i].range().start as u32,
         );
-        function_desc(&mut blob, at, *id, *len, &inputs.names[i], traps);
+        function_desc(
+            &mut blob,
+            at,
+            code.id,
+            code.len,
+            &inputs.names[i],
+            &code.traps,
+            &code.calls,
+        );
     }
     let stubs = array::<FunctionDesc>(
         &mut blob,
@@ -259,6 +287,7 @@ fn build(env: &ModuleEnv<'_>, inputs: &DescriptorInputs<'_>) -> Blob {
             *len,
             name,
             traps,
+            &[],
         );
     }
 

@@ -7,7 +7,7 @@ use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::Mutex;
 
-use wasi_aot_abi::descriptor::{FunctionDesc, ModuleDescriptor, TrapRecord};
+use wasi_aot_abi::descriptor::{CallRecord, FunctionDesc, ModuleDescriptor, TrapRecord};
 
 /// The code of one registered module, functions sorted by address.
 struct RegisteredModule {
@@ -78,6 +78,20 @@ pub fn trap_record_at(function: &'static FunctionDesc, pc: usize) -> Option<&'st
     let records = unsafe { function.traps.as_slice() };
     records
         .binary_search_by_key(&offset, |r| r.code_offset)
+        .ok()
+        .map(|i| &records[i])
+}
+
+/// The call record of the call in `function` that returns to `return_address`.
+pub fn call_record_at(
+    function: &'static FunctionDesc,
+    return_address: usize,
+) -> Option<&'static CallRecord> {
+    let offset = u32::try_from(return_address.checked_sub(function.code as usize)?).ok()?;
+    // SAFETY: call tables live as long as their descriptor.
+    let records = unsafe { function.calls.as_slice() };
+    records
+        .binary_search_by_key(&offset, |r| r.return_offset)
         .ok()
         .map(|i| &records[i])
 }

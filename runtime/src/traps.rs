@@ -11,9 +11,8 @@
 //! The handler also walks the frame pointers (generated code keeps them) from the
 //! trapping frame while the return addresses stay in registered wasm code, storing at
 //! most [`MAX_BACKTRACE_FRAMES`] raw addresses in a fixed array: no allocation, no
-//! locks. They are mapped to function names only when the trap is displayed. Outer
-//! frames are reported by function name alone (the descriptor records wasm offsets for
-//! trap sites, not call sites).
+//! locks. They are mapped to function names and to the wasm offsets of their calls
+//! (the descriptor's call records) only when the trap is displayed.
 
 use std::cell::Cell;
 use std::fmt;
@@ -46,7 +45,7 @@ pub const MAX_BACKTRACE_FRAMES: usize = 32;
 /// first, collected by the signal handler (see the module documentation).
 #[derive(Clone, Copy, Debug)]
 pub struct Backtrace {
-    pcs: [usize; MAX_BACKTRACE_FRAMES],
+    return_addresses: [usize; MAX_BACKTRACE_FRAMES],
     len: usize,
     more: usize,
 }
@@ -54,16 +53,19 @@ pub struct Backtrace {
 impl Backtrace {
     /// No caller frames.
     pub const EMPTY: Backtrace = Backtrace {
-        pcs: [0; MAX_BACKTRACE_FRAMES],
+        return_addresses: [0; MAX_BACKTRACE_FRAMES],
         len: 0,
         more: 0,
     };
 
-    /// The wasm functions of the kept caller frames, innermost first.
-    pub fn functions(&self) -> impl Iterator<Item = &'static FunctionDesc> + '_ {
-        self.pcs[..self.len]
-            .iter()
-            .filter_map(|pc| code_registry::function_at(*pc))
+    /// The kept caller frames, innermost first: each one's wasm function and the wasm
+    /// offset of the call it made, when the call has a record.
+    pub fn frames(&self) -> impl Iterator<Item = (&'static FunctionDesc, Option<u32>)> + '_ {
+        self.return_addresses[..self.len].iter().filter_map(|ret| {
+            let function = code_registry::function_at(ret.wrapping_sub(1))?;
+            let call = code_registry::call_record_at(function, *ret);
+            Some((function, call.map(|c| c.wasm_offset)))
+        })
     }
 
     /// How many caller frames were past [`MAX_BACKTRACE_FRAMES`].
@@ -88,7 +90,7 @@ impl Backtrace {
                 break;
             }
             if trace.len < MAX_BACKTRACE_FRAMES {
-                trace.pcs[trace.len] = ret.wrapping_sub(1);
+                trace.return_addresses[trace.len] = ret;
                 trace.len += 1;
             } else {
                 trace.more += 1;
@@ -137,8 +139,11 @@ impl fmt::Display for TrapInfo {
             write!(f, "\n  at {name} (wasm offset {:#x})", self.wasm_offset)?;
             if backtrace_enabled() {
                 if let Some(backtrace) = &self.backtrace {
-                    for caller in backtrace.functions() {
+                    for (caller, call_offset) in backtrace.frames() {
                         write!(f, "\n  at {}", name_of(caller))?;
+                        if let Some(offset) = call_offset {
+                            write!(f, " (wasm offset {offset:#x})")?;
+                        }
                     }
                     if backtrace.omitted() > 0 {
                         write!(f, "\n  ... {} more wasm frames", backtrace.omitted())?;
