@@ -139,6 +139,25 @@ fn link_error(msg: String) -> InstantiateError {
     InstantiateError::Link(msg)
 }
 
+/// The first CPU feature that generated code may use (the baseline of
+/// `compiler/src/isa.rs`) and this CPU lacks.
+fn missing_cpu_feature() -> Option<&'static str> {
+    let present = [
+        ("SSE4.2", std::arch::is_x86_feature_detected!("sse4.2")),
+        ("POPCNT", std::arch::is_x86_feature_detected!("popcnt")),
+        ("AVX", std::arch::is_x86_feature_detected!("avx")),
+        ("AVX2", std::arch::is_x86_feature_detected!("avx2")),
+        ("BMI1", std::arch::is_x86_feature_detected!("bmi1")),
+        ("BMI2", std::arch::is_x86_feature_detected!("bmi2")),
+        ("LZCNT", std::arch::is_x86_feature_detected!("lzcnt")),
+        ("FMA", std::arch::is_x86_feature_detected!("fma")),
+    ];
+    present
+        .into_iter()
+        .find(|(_, present)| !present)
+        .map(|(name, _)| name)
+}
+
 fn segment_trap(trap: Trap) -> InstantiateError {
     InstantiateError::Trap(Unwind::Trap(TrapInfo::runtime(trap)))
 }
@@ -194,6 +213,12 @@ impl Instance {
             return Err(link_error(
                 "module was compiled for another runtime version".into(),
             ));
+        }
+        if let Some(feature) = missing_cpu_feature() {
+            return Err(link_error(format!(
+                "this CPU lacks {feature}: wasi-aot compiles for x86-64-v3 CPUs \
+                 (AVX2, BMI1, BMI2, LZCNT, FMA; Intel Haswell, AMD Excavator or later)"
+            )));
         }
         crate::code_registry::register(descriptor);
         let offsets = VMOffsets::new(descriptor.counts);
