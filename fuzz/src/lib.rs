@@ -5,6 +5,8 @@
 
 use std::path::PathBuf;
 
+pub mod differential;
+
 /// The `wasi-aot` command the targets drive: `$WASI_AOT`, or the workspace's release
 /// build (`cargo build --release -p wasi-aot` at the repository root).
 pub fn wasi_aot_binary() -> PathBuf {
