@@ -6,6 +6,8 @@
 use std::path::PathBuf;
 
 pub mod differential;
+pub mod process;
+pub mod smith;
 
 /// The `wasi-aot` command the targets drive: `$WASI_AOT`, or the workspace's release
 /// build (`cargo build --release -p wasi-aot` at the repository root).
