@@ -13,6 +13,7 @@
 //! libFuzzer keeps the input.
 
 mod oracle;
+mod prepare;
 mod script;
 
 use std::path::Path;
@@ -20,6 +21,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use arbitrary::Unstructured;
+use wasm_smith::{InstructionKind, InstructionKinds};
 
 /// Fuel of the global `wasm-smith` inserts: every function entry, loop iteration and
 /// bulk-operation element costs one, and it is shared by the whole session. Small
@@ -27,7 +29,7 @@ use arbitrary::Unstructured;
 const FUEL: u32 = 1_000;
 
 /// Upper bound on the calls of one session, so one input stays fast.
-const MAX_CALLS: usize = 40;
+const MAX_CALLS: usize = 60;
 
 /// How long `wasi-aot wast` may take on one script before it counts as hung.
 const RUNNER_TIMEOUT: Duration = Duration::from_secs(120);
@@ -153,14 +155,37 @@ fn config() -> wasm_smith::Config {
     }
 }
 
-/// Generates a module from `u` with termination ensured, its `externref`s made
-/// `funcref`s (see [`oracle::extern_to_func`]).
+/// Generates a module from `u` with termination ensured and [`prepare::prepare`]d.
 fn generate(u: &mut Unstructured<'_>) -> arbitrary::Result<Vec<u8>> {
-    let mut module = wasm_smith::Module::new(config(), u)?;
-    module
+    let mut config = config();
+    config.allowed_instructions = swarm(u)?;
+    let mut module = wasm_smith::Module::new(config, u)?;
+    let fuel_global = module
         .ensure_termination(FUEL)
         .expect("wasm-smith generated every function body, so it can add fuel checks");
-    Ok(oracle::extern_to_func(&module.to_bytes()))
+    Ok(prepare::prepare(&module.to_bytes(), fuel_global, FUEL))
+}
+
+/// Swarm testing: half the time a module draws from a random subset of instruction
+/// kinds, which makes modules dense in, say, SIMD or table operations; otherwise from
+/// all of them.
+fn swarm(u: &mut Unstructured<'_>) -> arbitrary::Result<InstructionKinds> {
+    use InstructionKind::*;
+    let all = [
+        Numeric, Vector, Reference, Parametric, Variable, Table, Memory, Control,
+    ];
+    let mask: u16 = u.arbitrary()?;
+    let chosen: Vec<InstructionKind> = all
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| mask & (1 << i) != 0)
+        .map(|(_, kind)| kind)
+        .collect();
+    Ok(if mask & 0x100 == 0 || chosen.is_empty() {
+        InstructionKinds::new(&all)
+    } else {
+        InstructionKinds::new(&chosen)
+    })
 }
 
 /// Runs the script under `wasi-aot wast` and panics unless every assertion held.

@@ -1,15 +1,14 @@
 //! The reference side: a module's session under the `wasmtime` crate.
 
-use std::convert::Infallible;
 use std::sync::OnceLock;
 
 use arbitrary::Unstructured;
-use wasm_encoder::reencode::{self, Reencode};
 use wasmparser::{Operator, Parser, Payload};
 use wasmtime::{
     Config, Engine, Error, ExternType, Instance, Module, Store, Trap, Val, ValType, WasmBacktrace,
 };
 
+use super::prepare::REFUEL;
 use super::{memory_hash, table_hash, Call, FinalState, Outcome, Session, Value, MAX_CALLS};
 
 /// The engine, configured once: wasi-aot's default `--max-stack` as the wasm stack.
@@ -23,8 +22,9 @@ fn engine() -> &'static Engine {
 }
 
 /// Instantiates `wasm` and calls its exported functions in export order (one to three
-/// calls each, at most [`MAX_CALLS`]) with arguments drawn from `u`, then reads the
-/// final state of every exported global, memory and table.
+/// calls each, each after a call of [`REFUEL`], at most [`MAX_CALLS`] in all) with
+/// arguments drawn from `u`, then reads the final state of every exported global,
+/// memory and table.
 pub fn run(wasm: &[u8], u: &mut Unstructured<'_>) -> Session {
     let module = Module::new(engine(), wasm)
         .unwrap_or_else(|e| panic!("wasmtime rejects a wasm-smith module: {e:?}"));
@@ -43,18 +43,32 @@ pub fn run(wasm: &[u8], u: &mut Unstructured<'_>) -> Session {
         .exports()
         .map(|e| (e.name().to_string(), e.ty()))
         .collect();
+    let refuel = instance.get_func(&mut store, REFUEL);
     let mut calls = Vec::new();
     for (name, ty) in &exports {
         let ExternType::Func(func_type) = ty else {
             continue;
         };
+        if name == REFUEL {
+            continue;
+        }
         let func = instance
             .get_func(&mut store, name)
             .expect("an exported function");
         let times = 1 + u.int_in_range(0..=2).unwrap_or(0);
         for _ in 0..times {
-            if calls.len() == MAX_CALLS {
+            if calls.len() + 2 > MAX_CALLS {
                 break;
+            }
+            if let Some(refuel) = refuel {
+                refuel
+                    .call(&mut store, &[], &mut [])
+                    .expect("refuelling cannot trap");
+                calls.push(Call {
+                    name: REFUEL.to_string(),
+                    args: Vec::new(),
+                    outcome: Outcome::Return(Vec::new()),
+                });
             }
             let args: Vec<Value> = func_type
                 .params()
@@ -317,34 +331,5 @@ fn from_val(val: &Val) -> Value {
         Val::V128(v) => Value::V128(v.as_u128()),
         Val::FuncRef(f) => Value::FuncRef(f.is_some()),
         other => panic!("a value outside Wasm 2.0 without externref: {other:?}"),
-    }
-}
-
-/// Rewrites every `externref` of a module to `funcref`. The `wasmtime` crate of this
-/// fuzz crate is built without its `gc` feature, which `externref` needs; with no
-/// imports a module's `externref`s are all null, and the rewritten module is valid
-/// and behaves the same with `funcref`s, so the rest of wasm-smith's reference-types
-/// code still runs.
-pub fn extern_to_func(wasm: &[u8]) -> Vec<u8> {
-    let mut module = wasm_encoder::Module::new();
-    ExternToFunc
-        .parse_core_module(&mut module, Parser::new(0), wasm)
-        .expect("re-encoding a wasm-smith module");
-    module.finish()
-}
-
-struct ExternToFunc;
-
-impl Reencode for ExternToFunc {
-    type Error = Infallible;
-
-    fn abstract_heap_type(
-        &mut self,
-        value: wasmparser::AbstractHeapType,
-    ) -> Result<wasm_encoder::AbstractHeapType, reencode::Error<Infallible>> {
-        Ok(match value {
-            wasmparser::AbstractHeapType::Extern => wasm_encoder::AbstractHeapType::Func,
-            other => reencode::utils::abstract_heap_type(self, other),
-        })
     }
 }
