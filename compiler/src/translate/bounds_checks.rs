@@ -16,7 +16,7 @@ use wasi_aot_abi::trap::Trap;
 use wasi_aot_abi::vmctx::MEMORY_LENGTH;
 use wasi_aot_abi::{BoundsChecks, GUARD_REGION_BYTES};
 
-use super::{trusted_flags, FuncTranslator};
+use super::{FuncTranslator, Region};
 
 impl FuncTranslator<'_, '_> {
     /// The native address of a `size`-byte access at wasm address `index + offset` in
@@ -36,10 +36,12 @@ impl FuncTranslator<'_, '_> {
             BoundsChecks::Explicit => true,
         };
         if needs_check {
-            let length =
-                self.builder
-                    .ins()
-                    .load(types::I64, trusted_flags(), def, MEMORY_LENGTH as i32);
+            let length = self.builder.ins().load(
+                types::I64,
+                Region::Vmctx.flags(),
+                def,
+                MEMORY_LENGTH as i32,
+            );
             let access_end = self.builder.ins().iadd_imm_s(index, end as i64);
             let out_of_bounds =
                 self.builder

@@ -5,7 +5,7 @@ use wasi_aot_abi::trap::Trap;
 use wasi_aot_abi::vmctx::{FUNCREF_CODE, FUNCREF_TYPE_ID, FUNCREF_VMCTX};
 use wasmparser::Operator;
 
-use super::{readonly_flags, trusted_flags, FuncTranslator};
+use super::{readonly_flags, FuncTranslator, Region};
 use crate::environ::{wasm_signature, Callee};
 use crate::CompileError;
 
@@ -55,7 +55,7 @@ impl FuncTranslator<'_, '_> {
         let funcref = self
             .builder
             .ins()
-            .load(types::I64, trusted_flags(), slot, 0);
+            .load(types::I64, Region::Table.flags(), slot, 0);
         self.builder.ins().trapz(
             funcref,
             crate::environ::trap_code(Trap::UninitializedElement),

@@ -5,15 +5,17 @@ use wasi_aot_abi::builtins;
 use wasi_aot_abi::vmctx::MEMORY_LENGTH;
 use wasmparser::{MemArg, Operator};
 
-use super::{trusted_flags, FuncTranslator};
+use super::{FuncTranslator, Region};
 use crate::environ::trap_code;
 use crate::CompileError;
 
-/// Flags of a guest memory access: little-endian, and a fault means out of bounds.
+/// Flags of a guest memory access: little-endian, in the heap region, and a fault means
+/// out of bounds.
 pub(crate) fn heap_flags() -> MemFlagsData {
     MemFlagsData::new()
         .with_endianness(cranelift_codegen::ir::Endianness::Little)
         .with_trap_code(Some(trap_code(wasi_aot_abi::trap::Trap::MemoryOutOfBounds)))
+        .with_alias_region(Some(Region::Heap.id()))
 }
 
 /// The memory a load or store accesses.
@@ -65,7 +67,7 @@ impl FuncTranslator<'_, '_> {
                 let length =
                     self.builder
                         .ins()
-                        .load(I64, trusted_flags(), def, MEMORY_LENGTH as i32);
+                        .load(I64, Region::Vmctx.flags(), def, MEMORY_LENGTH as i32);
                 let pages = self.builder.ins().ushr_imm_u(length, 16);
                 let pages = self.builder.ins().ireduce(I32, pages);
                 self.push(pages);

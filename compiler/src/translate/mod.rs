@@ -20,8 +20,8 @@ mod variables;
 use std::collections::HashMap;
 
 use cranelift_codegen::ir::{
-    self, types, ExtFuncData, ExternalName, FuncRef, InstBuilder, MemFlagsData, SigRef, SourceLoc,
-    UserExternalName, Value,
+    self, types, AliasRegion, AliasRegionData, ExtFuncData, ExternalName, FuncRef, InstBuilder,
+    MemFlagsData, SigRef, SourceLoc, UserExternalName, Value,
 };
 use cranelift_frontend::{FunctionBuilder, Variable};
 use cranelift_module::FuncId;
@@ -63,9 +63,60 @@ pub(crate) fn readonly_flags() -> MemFlagsData {
     MemFlagsData::trusted().with_readonly().with_can_move()
 }
 
-/// Flags for loads and stores of vmctx or runtime fields that may change.
+/// Flags for loads and stores of runtime-owned memory that no wasm-visible region
+/// covers (trampoline argument buffers).
 pub(crate) fn trusted_flags() -> MemFlagsData {
     MemFlagsData::trusted()
+}
+
+/// The disjoint kinds of memory generated code touches, as Cranelift alias regions:
+/// accesses in different regions never overlap, so a store to one does not stop
+/// redundant-load elimination and store-to-load forwarding in the others (a store
+/// without a region is a barrier for all of them). Every function declares them first,
+/// in this order, so each has the same `AliasRegion` in every function.
+#[derive(Clone, Copy)]
+#[repr(u32)]
+pub(crate) enum Region {
+    /// Linear memories.
+    Heap,
+    /// vmctx fields and the runtime structures they point to: globals, memory and
+    /// table definitions (lengths, bases).
+    Vmctx,
+    /// Table elements.
+    Table,
+}
+
+impl Region {
+    const ALL: [Region; 3] = [Region::Heap, Region::Vmctx, Region::Table];
+
+    /// The region's name in CLIF text.
+    fn description(self) -> &'static str {
+        match self {
+            Region::Heap => "heap",
+            Region::Vmctx => "vmctx",
+            Region::Table => "table elements",
+        }
+    }
+
+    /// Declares every region in `func`, in the order that makes [`Region::id`] valid.
+    fn declare_all(func: &mut ir::Function) {
+        for region in Region::ALL {
+            let id = func.dfg.alias_regions.insert(AliasRegionData {
+                user_id: region as u32,
+                description: region.description().into(),
+            });
+            debug_assert!(id == region.id());
+        }
+    }
+
+    fn id(self) -> AliasRegion {
+        AliasRegion::from_u32(self as u32)
+    }
+
+    /// Flags for loads and stores of fields in this region that may change.
+    pub(crate) fn flags(self) -> MemFlagsData {
+        MemFlagsData::trusted().with_alias_region(Some(self.id()))
+    }
 }
 
 impl<'a, 'f> FuncTranslator<'a, 'f> {
@@ -82,6 +133,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         };
         let func_type = module.env.func_type(func_index);
         builder.func.signature = wasm_signature(func_type, module.call_conv);
+        Region::declare_all(builder.func);
         let vmctx_gv = builder
             .func
             .create_global_value(ir::GlobalValueData::VMContext);

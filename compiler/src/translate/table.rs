@@ -11,7 +11,7 @@ use wasi_aot_abi::trap::Trap;
 use wasi_aot_abi::vmctx::{TABLE_BASE, TABLE_ELEMENT_SIZE, TABLE_LENGTH};
 use wasmparser::Operator;
 
-use super::{trusted_flags, FuncTranslator};
+use super::{FuncTranslator, Region};
 use crate::CompileError;
 
 impl FuncTranslator<'_, '_> {
@@ -24,20 +24,24 @@ impl FuncTranslator<'_, '_> {
                 let v = self
                     .builder
                     .ins()
-                    .load(types::I64, trusted_flags(), slot, 0);
+                    .load(types::I64, Region::Table.flags(), slot, 0);
                 self.push(v);
             }
             Operator::TableSet { table } => {
                 let (index, value) = self.pop2();
                 let slot = self.table_element_address(table, index, Trap::TableOutOfBounds);
-                self.builder.ins().store(trusted_flags(), value, slot, 0);
+                self.builder
+                    .ins()
+                    .store(Region::Table.flags(), value, slot, 0);
             }
             Operator::TableSize { table } => {
                 let def = self.table_definition(table);
-                let len =
-                    self.builder
-                        .ins()
-                        .load(types::I64, trusted_flags(), def, TABLE_LENGTH as i32);
+                let len = self.builder.ins().load(
+                    types::I64,
+                    Region::Vmctx.flags(),
+                    def,
+                    TABLE_LENGTH as i32,
+                );
                 let len = self.builder.ins().ireduce(types::I32, len);
                 self.push(len);
             }
@@ -112,20 +116,20 @@ impl FuncTranslator<'_, '_> {
     /// index is out of bounds.
     pub(crate) fn table_element_address(&mut self, table: u32, index: Value, trap: Trap) -> Value {
         let def = self.table_definition(table);
-        let len = self
-            .builder
-            .ins()
-            .load(types::I64, trusted_flags(), def, TABLE_LENGTH as i32);
+        let len =
+            self.builder
+                .ins()
+                .load(types::I64, Region::Vmctx.flags(), def, TABLE_LENGTH as i32);
         let index = self.builder.ins().uextend(types::I64, index);
         let out_of_bounds = self
             .builder
             .ins()
             .icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
         self.trap_if(out_of_bounds, trap);
-        let base = self
-            .builder
-            .ins()
-            .load(types::I64, trusted_flags(), def, TABLE_BASE as i32);
+        let base =
+            self.builder
+                .ins()
+                .load(types::I64, Region::Vmctx.flags(), def, TABLE_BASE as i32);
         let byte_offset = self
             .builder
             .ins()

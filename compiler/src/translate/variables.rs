@@ -3,7 +3,7 @@
 use cranelift_codegen::ir::{InstBuilder, Value};
 use wasmparser::Operator;
 
-use super::{readonly_flags, trusted_flags, FuncTranslator};
+use super::{readonly_flags, FuncTranslator, Region};
 use crate::environ::ir_type;
 use crate::CompileError;
 
@@ -26,13 +26,18 @@ impl FuncTranslator<'_, '_> {
             Operator::GlobalGet { global_index } => {
                 let (addr, offset) = self.global_address(global_index);
                 let ty = ir_type(self.module.env.globals[global_index as usize].content_type);
-                let v = self.builder.ins().load(ty, trusted_flags(), addr, offset);
+                let v = self
+                    .builder
+                    .ins()
+                    .load(ty, Region::Vmctx.flags(), addr, offset);
                 self.push(v);
             }
             Operator::GlobalSet { global_index } => {
                 let v = self.pop();
                 let (addr, offset) = self.global_address(global_index);
-                self.builder.ins().store(trusted_flags(), v, addr, offset);
+                self.builder
+                    .ins()
+                    .store(Region::Vmctx.flags(), v, addr, offset);
             }
             _ => unreachable!("not a variable operator: {op:?}"),
         }
