@@ -132,7 +132,9 @@ pub struct FuncTypeDesc {
     /// Result [`val_type`]s.
     pub results: Slice<u8>,
     /// `extern "C" fn(code, vmctx, values: *mut [u8; 16])`: calls `code` with the
-    /// parameters read from `values` and writes the results back to `values`.
+    /// parameters read from `values` and writes the results back to `values`. Null for
+    /// a type that no function has (the runtime calls a function only through the
+    /// trampoline of its own type).
     pub array_trampoline: *const u8,
 }
 

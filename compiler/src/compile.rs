@@ -2,20 +2,21 @@
 //! compile defined functions in parallel, then emit helpers and the descriptor in a
 //! deterministic order.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Condvar, Mutex, PoisonError};
 
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::UserFuncName;
 use cranelift_codegen::Context;
 use cranelift_codegen::{Final, MachSrcLoc};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use cranelift_module::{default_libcall_names, Linkage, Module, ModuleReloc};
+use cranelift_module::{default_libcall_names, FuncId, Linkage, Module, ModuleReloc};
 use cranelift_object::{ObjectBuilder, ObjectModule};
 use rayon::prelude::*;
 use wasi_aot_abi::builtins;
 use wasi_aot_abi::descriptor::{CallRecord, TrapRecord, EXEC_CONFIG_SYMBOL};
 use wasi_aot_abi::vmctx::VMOffsets;
-use wasmparser::{TypeRef, Validator, WasmFeatures};
+use wasmparser::{FuncType, FunctionBody, TypeRef, Validator, WasmFeatures};
 
 use crate::emit::{define_bytes, define_descriptor, DescriptorInputs, FunctionCode};
 use crate::environ::{
@@ -25,6 +26,26 @@ use crate::module_env::ModuleEnv;
 use crate::trampolines;
 use crate::translate::FuncTranslator;
 use crate::{CompileError, CompileOptions, ImportBinding, ImportInfo, ObjectKind};
+
+/// The largest function body compiled, in bytes (wasmparser alone allows 7,654,321).
+/// Code generation takes up to about 1.4 KB of memory and 8 µs per byte of body (a body
+/// of `call_indirect`s, the costliest shape measured), so one function stays under 3 GB.
+pub const MAX_FUNCTION_BODY_BYTES: usize = 2 << 20;
+
+/// The most locals all functions together may declare. Each costs about 0.3 µs to
+/// compile however few bytes declare it (one declaration can add 50,000), so without
+/// this a few megabytes of declarations would take hours.
+pub const MAX_TOTAL_LOCALS: u64 = 10_000_000;
+
+/// The most parameters and results the distinct signatures of the module's functions
+/// may have in all. Each such signature gets an array-call trampoline, whose code
+/// generation time grows faster than its size (about 40 ms at 1,000 parameters).
+pub const MAX_TRAMPOLINE_VALUES: usize = 100_000;
+
+/// Function bodies compile at the same time only while their sizes add up to at most
+/// this many bytes, so peak memory stays that of one maximal function (see
+/// [`MAX_FUNCTION_BODY_BYTES`]) whatever the number of cores.
+const MAX_BODY_BYTES_IN_FLIGHT: usize = MAX_FUNCTION_BODY_BYTES;
 
 /// The WebAssembly features this compiler accepts.
 pub fn features() -> WasmFeatures {
@@ -81,6 +102,117 @@ pub fn validate(wasm: &[u8]) -> Result<(), CompileError> {
         message,
         offset: e.offset(),
     })
+}
+
+/// Checks the limits on code size that keep compile time and memory linear in the
+/// input: [`MAX_FUNCTION_BODY_BYTES`], [`MAX_TOTAL_LOCALS`] and
+/// [`MAX_TRAMPOLINE_VALUES`]. Cheap: it reads only body sizes and local declarations.
+fn check_code_limits(env: &ModuleEnv<'_>) -> Result<(), CompileError> {
+    let mut locals = 0u64;
+    for (i, body) in env.bodies.iter().enumerate() {
+        let name = || env.func_name(env.num_imported_funcs + i as u32);
+        let size = body_size(body);
+        if size > MAX_FUNCTION_BODY_BYTES {
+            return Err(CompileError::Limit(format!(
+                "function {} has a body of {size} bytes (at most {MAX_FUNCTION_BODY_BYTES} \
+                 are supported)",
+                name()
+            )));
+        }
+        let mut declarations = body.get_locals_reader().map_err(invalid)?;
+        for _ in 0..declarations.get_count() {
+            locals += u64::from(declarations.read().map_err(invalid)?.0);
+        }
+        if locals > MAX_TOTAL_LOCALS {
+            return Err(CompileError::Limit(format!(
+                "the functions through {} declare {locals} locals (at most \
+                 {MAX_TOTAL_LOCALS} in all are supported)",
+                name()
+            )));
+        }
+    }
+    let values: usize = function_signatures(env)
+        .iter()
+        .map(|ty| ty.params().len() + ty.results().len())
+        .sum();
+    if values > MAX_TRAMPOLINE_VALUES {
+        return Err(CompileError::Limit(format!(
+            "the distinct signatures of the functions have {values} parameters and results \
+             in all (at most {MAX_TRAMPOLINE_VALUES} are supported)"
+        )));
+    }
+    Ok(())
+}
+
+/// The size of a function body in bytes (local declarations and code).
+fn body_size(body: &FunctionBody<'_>) -> usize {
+    let range = body.range();
+    (range.end - range.start) as usize
+}
+
+fn invalid(e: wasmparser::BinaryReaderError) -> CompileError {
+    CompileError::Invalid {
+        message: e.message().to_string(),
+        offset: e.offset(),
+    }
+}
+
+/// The distinct signatures of the module's functions (imported and defined), in the
+/// order of their first function: the ones that need an array-call trampoline, since
+/// the runtime calls a function only through its own type's trampoline.
+fn function_signatures<'e>(env: &'e ModuleEnv<'_>) -> Vec<&'e FuncType> {
+    let mut seen = HashSet::new();
+    env.funcs
+        .iter()
+        .map(|&t| &env.types[t as usize])
+        .filter(|ty| seen.insert(*ty))
+        .collect()
+}
+
+/// The bytes of function bodies being compiled, which workers wait on to stay within
+/// [`MAX_BODY_BYTES_IN_FLIGHT`].
+#[derive(Default)]
+struct InFlight {
+    bytes: Mutex<usize>,
+    finished: Condvar,
+}
+
+impl InFlight {
+    /// Waits until a body of `bytes` (at most [`MAX_BODY_BYTES_IN_FLIGHT`]) may start
+    /// compiling, then counts it until the returned guard drops. Cannot deadlock: the
+    /// bodies counted are being compiled, which never waits.
+    fn enter(&self, bytes: usize) -> InFlightGuard<'_> {
+        let mut in_flight = self.bytes.lock().unwrap_or_else(PoisonError::into_inner);
+        while *in_flight + bytes > MAX_BODY_BYTES_IN_FLIGHT {
+            in_flight = self
+                .finished
+                .wait(in_flight)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        *in_flight += bytes;
+        InFlightGuard {
+            in_flight: self,
+            bytes,
+        }
+    }
+}
+
+/// One body counted in [`InFlight`].
+struct InFlightGuard<'a> {
+    in_flight: &'a InFlight,
+    bytes: usize,
+}
+
+impl Drop for InFlightGuard<'_> {
+    fn drop(&mut self) {
+        let mut in_flight = self
+            .in_flight
+            .bytes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        *in_flight -= self.bytes;
+        self.in_flight.finished.notify_all();
+    }
 }
 
 /// A defined function after code generation.
@@ -156,6 +288,7 @@ pub fn compile(
 ) -> Result<Vec<u8>, CompileError> {
     validate(wasm)?;
     let env = ModuleEnv::parse(wasm)?;
+    check_code_limits(&env)?;
     let isa = crate::isa::target_isa(options.opt_level)?;
     let call_conv = isa.default_call_conv();
     let builder =
@@ -254,11 +387,13 @@ pub fn compile(
         local_ids,
     };
 
+    let in_flight = InFlight::default();
     let compiled: Vec<CompiledFunction> = (0..env.bodies.len())
         .into_par_iter()
         .map_init(
             || (Context::new(), FunctionBuilderContext::new()),
             |(ctx, fctx), i| {
+                let _counted = in_flight.enter(body_size(&env.bodies[i]));
                 let index = env.num_imported_funcs + i as u32;
                 let id = defined_ids[i];
                 ctx.clear();
@@ -323,14 +458,20 @@ pub fn compile(
         )?;
         stub_descs.push((id, len, name, traps));
     }
-    let mut trampoline_ids = Vec::with_capacity(env.types.len());
-    for ty in &env.types {
+    // Types of no function get no trampoline; equal signatures share one.
+    let mut by_signature = HashMap::new();
+    for ty in function_signatures(&env) {
         let id = module
             .declare_anonymous_function(&trampolines::trampoline_signature(call_conv))
             .map_err(object_err)?;
         trampolines::define_trampoline(&mut module, &mut ctx, &mut fctx, id, ty)?;
-        trampoline_ids.push(id);
+        by_signature.insert(ty, id);
     }
+    let trampoline_ids: Vec<Option<FuncId>> = env
+        .types
+        .iter()
+        .map(|ty| by_signature.get(ty).copied())
+        .collect();
 
     let inputs = DescriptorInputs {
         functions: &functions,

@@ -98,8 +98,8 @@ pub struct DescriptorInputs<'a> {
     pub stubs: &'a [(FuncId, usize, String, Vec<TrapRecord>)],
     /// Per import (function imports only): the statically bound code.
     pub import_code: &'a [Option<FuncId>],
-    /// Per type: its array-call trampoline.
-    pub trampolines: &'a [FuncId],
+    /// Per type: its array-call trampoline, if some function has the type.
+    pub trampolines: &'a [Option<FuncId>],
     /// The bounds-check mode the code was compiled with.
     pub bounds_checks: u32,
 }
@@ -197,10 +197,9 @@ fn build(env: &ModuleEnv<'_>, inputs: &DescriptorInputs<'_>) -> Blob {
         let results: Vec<u8> = ty.results().iter().map(|t| val_type_code(*t)).collect();
         blob.put_bytes(at + offset_of!(FuncTypeDesc, params), &params);
         blob.put_bytes(at + offset_of!(FuncTypeDesc, results), &results);
-        blob.put_func(
-            at + offset_of!(FuncTypeDesc, array_trampoline),
-            inputs.trampolines[i],
-        );
+        if let Some(trampoline) = inputs.trampolines[i] {
+            blob.put_func(at + offset_of!(FuncTypeDesc, array_trampoline), trampoline);
+        }
     }
 
     let imports = array::<ImportDesc>(
