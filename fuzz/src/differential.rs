@@ -151,6 +151,12 @@ fn config() -> wasm_smith::Config {
         max_tables: 3,
         max_funcs: 20,
         max_instructions: 200,
+        // Fewer declarations leave more of the input to function bodies.
+        max_types: 20,
+        max_globals: 20,
+        max_data_segments: 10,
+        max_element_segments: 10,
+        max_elements: 20,
         ..wasm_smith::Config::default()
     }
 }
