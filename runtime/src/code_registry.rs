@@ -73,13 +73,9 @@ pub fn function_at(pc: usize) -> Option<&'static FunctionDesc> {
 
 /// The trap record of the instruction at `pc` in `function`. Async-signal-safe.
 pub fn trap_record_at(function: &'static FunctionDesc, pc: usize) -> Option<&'static TrapRecord> {
-    let offset = u32::try_from(pc.checked_sub(function.code as usize)?).ok()?;
     // SAFETY: trap tables live as long as their descriptor.
     let records = unsafe { function.traps.as_slice() };
-    records
-        .binary_search_by_key(&offset, |r| r.code_offset)
-        .ok()
-        .map(|i| &records[i])
+    record_at(function, pc, records, |r| r.code_offset)
 }
 
 /// The call record of the call in `function` that returns to `return_address`.
@@ -87,11 +83,22 @@ pub fn call_record_at(
     function: &'static FunctionDesc,
     return_address: usize,
 ) -> Option<&'static CallRecord> {
-    let offset = u32::try_from(return_address.checked_sub(function.code as usize)?).ok()?;
     // SAFETY: call tables live as long as their descriptor.
     let records = unsafe { function.calls.as_slice() };
+    record_at(function, return_address, records, |r| r.return_offset)
+}
+
+/// The record of code address `address` in `function` among `records`, which are
+/// sorted by `code_offset` (an offset from the function's start).
+fn record_at<T>(
+    function: &FunctionDesc,
+    address: usize,
+    records: &'static [T],
+    code_offset: impl FnMut(&T) -> u32,
+) -> Option<&'static T> {
+    let offset = u32::try_from(address.checked_sub(function.code as usize)?).ok()?;
     records
-        .binary_search_by_key(&offset, |r| r.return_offset)
+        .binary_search_by_key(&offset, code_offset)
         .ok()
         .map(|i| &records[i])
 }
