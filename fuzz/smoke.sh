@@ -17,6 +17,10 @@ cd "$(dirname "$0")/.."
 # a `wasi-aot build` with a link and a run).
 TARGETS=(compile_bytes smith_pipeline differential)
 declare -A SECONDS_FOR=([compile_bytes]=60 [smith_pipeline]=120 [differential]=90)
+# libFuzzer's -timeout for one input: above each target's own limits on the commands it
+# runs (smith_pipeline: 60 s build + 12 s run; differential: 120 s for `wasi-aot wast`),
+# so that a hung command is reported by the target with its output.
+declare -A TIMEOUT_FOR=([compile_bytes]=60 [smith_pipeline]=120 [differential]=180)
 
 targets=("$@")
 [ "${#targets[@]}" -gt 0 ] || targets=("${TARGETS[@]}")
@@ -69,7 +73,7 @@ for target in "${targets[@]}"; do
     t0=$(date +%s)
     status=0
     cargo fuzz run -s none "$target" "${dirs[@]}" -- \
-        -seed=1 -max_total_time="$seconds" -timeout=60 -rss_limit_mb=4096 \
+        -seed=1 -max_total_time="$seconds" -timeout="${TIMEOUT_FOR[$target]}" -rss_limit_mb=4096 \
         -print_final_stats=1 >"$log" 2>&1 || status=$?
     t1=$(date +%s)
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
