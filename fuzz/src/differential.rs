@@ -36,7 +36,7 @@ const RUNNER_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A wasm value, as raw bits (references only by whether they are null).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Value {
+enum Value {
     /// `i32`.
     I32(u32),
     /// `i64`.
@@ -53,7 +53,7 @@ pub enum Value {
 
 /// What one call (or the instantiation) did under wasmtime.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
+enum Outcome {
     /// Returned these results.
     Return(Vec<Value>),
     /// Trapped with this spec message.
@@ -64,40 +64,39 @@ pub enum Outcome {
 
 /// One call of an exported function.
 #[derive(Clone, Debug)]
-pub struct Call {
+struct Call {
     /// The export name.
-    pub name: String,
+    name: String,
     /// The arguments.
-    pub args: Vec<Value>,
+    args: Vec<Value>,
     /// What wasmtime did.
-    pub outcome: Outcome,
+    outcome: Outcome,
 }
 
 /// Final state of the instance, compared after the calls.
 #[derive(Clone, Debug, Default)]
-pub struct FinalState {
+struct FinalState {
     /// Every exported global: name and value.
-    pub globals: Vec<(String, Value)>,
+    globals: Vec<(String, Value)>,
     /// Every exported memory: name, size in pages and [`memory_hash`] of its bytes.
-    pub memories: Vec<(String, u32, u64)>,
+    memories: Vec<(String, u32, u64)>,
     /// Every exported table: name, size and [`table_hash`] of its null slots.
-    pub tables: Vec<(String, u32, u64)>,
+    tables: Vec<(String, u32, u64)>,
 }
 
 /// Everything wasmtime did with one module.
 #[derive(Clone, Debug)]
-pub struct Session {
+struct Session {
     /// `Some(trap)` when instantiation (the start function or a segment) trapped.
-    pub instantiation_trap: Option<Outcome>,
+    instantiation_trap: Option<Outcome>,
     /// The calls, in order; the list stops after a stack exhaustion, whose depth
     /// differs between engines.
-    pub calls: Vec<Call>,
+    calls: Vec<Call>,
     /// `None` after a trap in instantiation or a stack exhaustion.
-    pub final_state: Option<FinalState>,
+    final_state: Option<FinalState>,
 }
 
-/// Runs one fuzz input: returns `false` when the input does not make a module the
-/// comparison can use (wasm-smith ran out of bytes), and panics on a disagreement.
+/// Runs one input; `false` if it makes no module (libFuzzer drops it); panics on a disagreement.
 pub fn run(data: &[u8]) -> bool {
     // The last quarter of the input draws the calls and arguments, so mutations there
     // change the calls without changing the module.
@@ -247,7 +246,7 @@ fn run_runner(script: &Path, mode: &str) -> (Option<i32>, String) {
 
 /// FNV-1a-style hash of memory contents, 8 bytes (little-endian) at a time, as the
 /// checker module in the script computes it.
-pub fn memory_hash(bytes: &[u8]) -> u64 {
+fn memory_hash(bytes: &[u8]) -> u64 {
     bytes.chunks(8).fold(FNV_OFFSET, |h, chunk| {
         let mut word = [0u8; 8];
         word[..chunk.len()].copy_from_slice(chunk);
@@ -256,7 +255,7 @@ pub fn memory_hash(bytes: &[u8]) -> u64 {
 }
 
 /// FNV-1a-style hash of a table's null slots (1 for null), as the checker computes it.
-pub fn table_hash(nulls: impl IntoIterator<Item = bool>) -> u64 {
+fn table_hash(nulls: impl IntoIterator<Item = bool>) -> u64 {
     nulls.into_iter().fold(FNV_OFFSET, |h, null| {
         (h ^ u64::from(null)).wrapping_mul(FNV_PRIME)
     })

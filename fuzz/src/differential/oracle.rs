@@ -25,7 +25,7 @@ fn engine() -> &'static Engine {
 /// calls each, each after a call of [`REFUEL`], at most [`MAX_CALLS`] in all) with
 /// arguments drawn from `u`, then reads the final state of every exported global,
 /// memory and table.
-pub fn run(wasm: &[u8], u: &mut Unstructured<'_>) -> Session {
+pub(super) fn run(wasm: &[u8], u: &mut Unstructured<'_>) -> Session {
     let module = Module::new(engine(), wasm)
         .unwrap_or_else(|e| panic!("wasmtime rejects a wasm-smith module: {e:?}"));
     let mut store = Store::new(engine(), ());

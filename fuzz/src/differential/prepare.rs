@@ -12,10 +12,10 @@ use wasmparser::{FunctionBody, Operator, Parser, ValidPayload, Validator};
 use super::{FNV_OFFSET, FNV_PRIME};
 
 /// Name of the export [`prepare`] adds: a function that refills the fuel global.
-pub const REFUEL: &str = "wasi-aot-differential refuel";
+pub(super) const REFUEL: &str = "wasi-aot-differential refuel";
 
 /// Name of the exported global [`prepare`] adds: a hash of every dropped value.
-pub const SINK: &str = "wasi-aot-differential sink";
+pub(super) const SINK: &str = "wasi-aot-differential sink";
 
 /// Re-encodes a `wasm-smith` module whose fuel global (from `ensure_termination`) is
 /// `fuel_global`:
@@ -33,7 +33,7 @@ pub const SINK: &str = "wasi-aot-differential sink";
 ///   would otherwise be thrown away unseen (and compiled away by both engines).
 ///
 /// A module without functions has nothing to refuel or sink and gets no functions.
-pub fn prepare(wasm: &[u8], fuel_global: u32, fuel: u32) -> Vec<u8> {
+pub(super) fn prepare(wasm: &[u8], fuel_global: u32, fuel: u32) -> Vec<u8> {
     let mut prepared = Prepared {
         fuel_global,
         fuel,

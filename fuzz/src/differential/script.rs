@@ -6,15 +6,15 @@ use std::fmt::Write as _;
 use super::{Outcome, Session, Value};
 
 /// A spec script and how many directives it has (the runner counts each one).
-pub struct Script {
+pub(super) struct Script {
     /// The `.wast` text.
-    pub text: String,
+    pub(super) text: String,
     /// Directives in `text`.
-    pub directives: usize,
+    pub(super) directives: usize,
 }
 
 /// The script asserting `session` for the module `wasm`.
-pub fn write(wasm: &[u8], session: &Session) -> Script {
+pub(super) fn write(wasm: &[u8], session: &Session) -> Script {
     let mut s = Script {
         text: String::from(
             ";; wasmtime's outcomes for a wasm-smith module (fuzz target `differential`)\n",
