@@ -505,7 +505,7 @@ fn code_limit_cases() -> Vec<Case> {
         },
         Case {
             name: "call-indirect-250kb-valid",
-            // The costliest code per byte measured (about 1.4 KB of memory and 8 µs per
+            // The costliest code per byte measured (about 1.4 KB of memory and 10 µs per
             // byte): `call_indirect` of a constant table slot, 5 bytes each.
             module: || {
                 let mut module = start_and_empty(&[0x41, 0, 0x11, 0, 0].repeat(50_000), 1);

@@ -28,8 +28,9 @@ use crate::translate::FuncTranslator;
 use crate::{CompileError, CompileOptions, ImportBinding, ImportInfo, ObjectKind};
 
 /// The largest function body compiled, in bytes (wasmparser alone allows 7,654,321).
-/// Code generation takes up to about 1.4 KB of memory and 8 µs per byte of body (a body
-/// of `call_indirect`s, the costliest shape measured), so one function stays under 3 GB.
+/// Code generation takes up to about 1.4 KB of memory and 10 µs per byte of body (the
+/// costliest shape measured, a body of `call_indirect`s, at this size: 2.7 GB and 28 s
+/// on a busy 2-core machine).
 pub const MAX_FUNCTION_BODY_BYTES: usize = 2 << 20;
 
 /// The most locals all functions together may declare. Each costs about 0.3 µs to
