@@ -23,10 +23,15 @@ use std::time::Duration;
 use arbitrary::Unstructured;
 use wasm_smith::{InstructionKind, InstructionKinds};
 
-/// Fuel of the global `wasm-smith` inserts: every function entry, loop iteration and
-/// bulk-operation element costs one, and it is shared by the whole session. Small
-/// enough that fuel-bounded recursion stays far below either engine's stack limit.
+/// Fuel of the global `wasm-smith` inserts, refilled before every call: every
+/// function entry, loop iteration and bulk-operation element costs one. Small enough
+/// that fuel-bounded recursion stays far below either engine's stack limit.
 const FUEL: u32 = 1_000;
+
+/// Fuel of one module in eight: unbounded recursion then goes past either engine's
+/// 1 MiB stack (100,000 frames of at least 16 bytes), so stack exhaustion is compared
+/// too.
+const DEEP_FUEL: u32 = 100_000;
 
 /// Upper bound on the calls of one session, so one input stays fast.
 const MAX_CALLS: usize = 60;
@@ -162,13 +167,14 @@ fn config() -> wasm_smith::Config {
 
 /// Generates a module from `u` with termination ensured and [`prepare::prepare`]d.
 fn generate(u: &mut Unstructured<'_>) -> arbitrary::Result<Vec<u8>> {
+    let fuel = if u.ratio(1, 8)? { DEEP_FUEL } else { FUEL };
     let mut config = config();
     config.allowed_instructions = swarm(u)?;
     let mut module = wasm_smith::Module::new(config, u)?;
     let fuel_global = module
-        .ensure_termination(FUEL)
+        .ensure_termination(fuel)
         .expect("wasm-smith generated every function body, so it can add fuel checks");
-    Ok(prepare::prepare(&module.to_bytes(), fuel_global, FUEL))
+    Ok(prepare::prepare(&module.to_bytes(), fuel_global, fuel))
 }
 
 /// Swarm testing: half the time a module draws from a random subset of instruction
