@@ -125,11 +125,37 @@ fn command_exports_module(min: u64, max: Option<u64>) -> Vec<u8> {
     module.finish()
 }
 
+/// The default `wasm-smith` configuration with exactly the proposals wasi-aot
+/// supports: WebAssembly 2.0 (SIMD, bulk memory, reference types, multi-value,
+/// saturating conversions, sign extension) and nothing later, which wasi-aot's
+/// validation rejects.
+pub fn wasm2_config() -> Config {
+    Config {
+        simd_enabled: true,
+        bulk_memory_enabled: true,
+        reference_types_enabled: true,
+        multi_value_enabled: true,
+        saturating_float_to_int_enabled: true,
+        sign_extension_ops_enabled: true,
+        relaxed_simd_enabled: false,
+        threads_enabled: false,
+        shared_everything_threads_enabled: false,
+        memory64_enabled: false,
+        exceptions_enabled: false,
+        gc_enabled: false,
+        tail_call_enabled: false,
+        custom_page_sizes_enabled: false,
+        wide_arithmetic_enabled: false,
+        extended_const_enabled: false,
+        custom_descriptors_enabled: false,
+        compact_imports_enabled: false,
+        ..Config::default()
+    }
+}
+
 /// A valid command module (exports `_start` and `memory`, imports only WASI
-/// functions) using only the features wasi-aot supports: WebAssembly 2.0 (SIMD, bulk
-/// memory, reference types, multi-value, saturating conversions, sign extension),
-/// one memory, no proposal beyond. Every function is given [`FUEL`], so every
-/// program ends on its own.
+/// functions) under [`wasm2_config`] with one memory. Every function is given
+/// [`FUEL`], so every program ends on its own.
 pub fn command_module(u: &mut Unstructured<'_>) -> Result<Vec<u8>> {
     let min = u.int_in_range(0..=MAX_INITIAL_PAGES)?;
     let max = match u.arbitrary::<bool>()? {
@@ -143,25 +169,7 @@ pub fn command_module(u: &mut Unstructured<'_>) -> Result<Vec<u8>> {
         max_memories: 0,
         max_tables: 4,
         max_table_elements: 10_000,
-        simd_enabled: true,
-        bulk_memory_enabled: true,
-        reference_types_enabled: true,
-        multi_value_enabled: true,
-        saturating_float_to_int_enabled: true,
-        sign_extension_ops_enabled: true,
-        relaxed_simd_enabled: false,
-        exceptions_enabled: false,
-        gc_enabled: false,
-        tail_call_enabled: false,
-        threads_enabled: false,
-        shared_everything_threads_enabled: false,
-        memory64_enabled: false,
-        custom_page_sizes_enabled: false,
-        custom_descriptors_enabled: false,
-        compact_imports_enabled: false,
-        wide_arithmetic_enabled: false,
-        extended_const_enabled: false,
-        ..Config::default()
+        ..wasm2_config()
     };
     let mut module = wasm_smith::Module::new(config, u)?;
     // Only bodies wasm-smith wrote itself can fail to take fuel, and this
