@@ -48,12 +48,18 @@ fuzz_target!(|data: &[u8]| {
     let input = dir.path().join("module.wasm");
     std::fs::write(&input, &wasm).expect("writing the module");
     let exe = dir.path().join("module");
-    build(&input, &exe, bounds_checks, opt_level);
-    run(&exe);
+    if let Err(finding) = build(&input, &exe, bounds_checks, opt_level).and_then(|()| run(&exe)) {
+        // Kept for the report: the fuzz input is the generator's input, not the module.
+        let kept = dir.keep();
+        panic!(
+            "{finding}\nthe module and executable are in {}",
+            kept.display()
+        );
+    }
 });
 
 /// Builds `input` into `exe`, which must succeed.
-fn build(input: &Path, exe: &Path, bounds_checks: &str, opt_level: &str) {
+fn build(input: &Path, exe: &Path, bounds_checks: &str, opt_level: &str) -> Result<(), String> {
     let mut cmd = Command::new(wasi_aot_fuzz::wasi_aot_binary());
     cmd.arg("build")
         .arg(input)
@@ -65,32 +71,38 @@ fn build(input: &Path, exe: &Path, bounds_checks: &str, opt_level: &str) {
     let built = process::run(&mut cmd, BUILD_LIMIT);
     let stderr = String::from_utf8_lossy(&built.stderr);
     match built.status {
-        Some(status) if status.success() => {}
-        Some(status) => panic!(
+        Some(status) if status.success() => Ok(()),
+        Some(status) => Err(format!(
             "a valid module failed to build ({status}, --bounds-checks {bounds_checks} \
              -O {opt_level}):\n{stderr}"
-        ),
-        None => panic!("the build hung (killed after {BUILD_LIMIT:?}):\n{stderr}"),
+        )),
+        None => Err(format!(
+            "the build hung (killed after {BUILD_LIMIT:?}):\n{stderr}"
+        )),
     }
 }
 
 /// Runs the executable `exe` and checks how it ended.
-fn run(exe: &Path) {
+fn run(exe: &Path) -> Result<(), String> {
     let ran = process::run(&mut Command::new(exe), RUN_LIMIT);
     let stderr = String::from_utf8_lossy(&ran.stderr);
     let Some(status) = ran.status else {
-        panic!("the executable hung past its --timeout (killed after {RUN_LIMIT:?}):\n{stderr}");
+        return Err(format!(
+            "the executable hung past its --timeout (killed after {RUN_LIMIT:?}):\n{stderr}"
+        ));
     };
     // The guest can write anything to stderr itself, so the runtime's message is
     // looked for anywhere in it.
     let expected = match status.code() {
-        Some(0) => return,
+        Some(0) => return Ok(()),
         Some(134) => "error: wasm trap: ",
         Some(124) => "error: wasm program timed out",
-        _ => panic!("the executable ended with {status}:\n{stderr}"),
+        _ => return Err(format!("the executable ended with {status}:\n{stderr}")),
     };
-    assert!(
-        stderr.contains(expected),
-        "exit {status} without {expected:?} on stderr:\n{stderr}"
-    );
+    match stderr.contains(expected) {
+        true => Ok(()),
+        false => Err(format!(
+            "{status} without {expected:?} on stderr:\n{stderr}"
+        )),
+    }
 }
