@@ -6,8 +6,8 @@
 //! The executable then runs with stdin from `/dev/null`; it must end by returning
 //! from `_start` (0), a trap (134) or the build's `--timeout` (124), each with the
 //! matching message, never by a signal or another status. The generated modules
-//! import only WASI functions other than `proc_exit`, so no other status is the
-//! guest's own choice.
+//! import WASI functions other than `proc_exit` (so no other status is the guest's
+//! own choice) and `env` functions nothing defines, built as trap stubs.
 
 #![no_main]
 
@@ -66,6 +66,7 @@ fn build(input: &Path, exe: &Path, bounds_checks: &str, opt_level: &str) -> Resu
         .arg("-o")
         .arg(exe)
         .args(["--bounds-checks", bounds_checks, "-O", opt_level])
+        .args(["--unknown-imports", "trap"])
         .args(["--timeout", &RUN_TIMEOUT_SECS.to_string()])
         .args(["--max-memory", &smith::MAX_MEMORY_PAGES.to_string()]);
     let built = process::run(&mut cmd, BUILD_LIMIT);

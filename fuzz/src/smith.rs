@@ -48,44 +48,50 @@ pub const MAX_INITIAL_PAGES: u64 = 64;
 /// grows and fills its memory stays within what a shared fuzzing machine can give.
 pub const MAX_MEMORY_PAGES: u64 = 1024;
 
-/// The WASI preview1 functions a generated command may import, with their real
-/// signatures. `proc_exit` is left out so that any exit status other than 0, a trap
-/// (134) or the timeout (124) is a finding; so are `proc_raise` (which signals the
-/// process on purpose) and `poll_oneoff` (which would sleep until the timeout).
-const WASI_IMPORTS: &[(&str, &[ValType], &[ValType])] = {
-    use ValType::{I32, I64};
+/// The functions a generated command may import, with their signatures: WASI
+/// preview1 functions as the runtime defines them, and `env` functions that nothing
+/// defines, which the pipeline builds with `--unknown-imports trap` (a call traps) so
+/// that trap stubs of every value type and of several results are built and run.
+/// `proc_exit` is left out so that any exit status other than 0, a trap (134) or the
+/// timeout (124) is a finding; so are `proc_raise` (which signals the process on
+/// purpose) and `poll_oneoff` (which would sleep until the timeout).
+const IMPORTS: &[(&str, &str, &[ValType], &[ValType])] = {
+    use ValType::{F32, F64, I32, I64, V128};
+    const FUNCREF: ValType = ValType::FUNCREF;
+    const EXTERNREF: ValType = ValType::EXTERNREF;
+    const WASI: &str = "wasi_snapshot_preview1";
     &[
-        ("fd_write", &[I32, I32, I32, I32], &[I32]),
-        ("fd_read", &[I32, I32, I32, I32], &[I32]),
-        ("fd_close", &[I32], &[I32]),
-        ("fd_fdstat_get", &[I32, I32], &[I32]),
-        ("fd_prestat_get", &[I32, I32], &[I32]),
-        ("fd_seek", &[I32, I64, I32, I32], &[I32]),
-        ("args_sizes_get", &[I32, I32], &[I32]),
-        ("args_get", &[I32, I32], &[I32]),
-        ("environ_sizes_get", &[I32, I32], &[I32]),
-        ("environ_get", &[I32, I32], &[I32]),
-        ("clock_time_get", &[I32, I64, I32], &[I32]),
-        ("clock_res_get", &[I32, I32], &[I32]),
-        ("random_get", &[I32, I32], &[I32]),
-        ("sched_yield", &[], &[I32]),
+        (WASI, "fd_write", &[I32, I32, I32, I32], &[I32]),
+        (WASI, "fd_read", &[I32, I32, I32, I32], &[I32]),
+        (WASI, "fd_close", &[I32], &[I32]),
+        (WASI, "fd_fdstat_get", &[I32, I32], &[I32]),
+        (WASI, "fd_prestat_get", &[I32, I32], &[I32]),
+        (WASI, "fd_seek", &[I32, I64, I32, I32], &[I32]),
+        (WASI, "args_sizes_get", &[I32, I32], &[I32]),
+        (WASI, "args_get", &[I32, I32], &[I32]),
+        (WASI, "environ_sizes_get", &[I32, I32], &[I32]),
+        (WASI, "environ_get", &[I32, I32], &[I32]),
+        (WASI, "clock_time_get", &[I32, I64, I32], &[I32]),
+        (WASI, "clock_res_get", &[I32, I32], &[I32]),
+        (WASI, "random_get", &[I32, I32], &[I32]),
+        (WASI, "sched_yield", &[], &[I32]),
+        ("env", "scalars", &[I32, I64, F32, F64], &[F64, I32]),
+        ("env", "vector", &[V128, F32], &[I64, V128]),
+        ("env", "refs", &[FUNCREF, EXTERNREF], &[EXTERNREF]),
+        ("env", "nothing", &[], &[]),
     ]
 };
 
-/// A module that only imports [`WASI_IMPORTS`] from `wasi_snapshot_preview1`: the
-/// `available_imports` that `wasm-smith` picks a command's imports from.
-fn wasi_imports_module() -> Vec<u8> {
+/// A module that only imports [`IMPORTS`]: the `available_imports` that `wasm-smith`
+/// picks a command's imports from.
+fn imports_module() -> Vec<u8> {
     let mut types = TypeSection::new();
     let mut imports = ImportSection::new();
-    for (index, (name, params, results)) in WASI_IMPORTS.iter().enumerate() {
+    for (index, (module, name, params, results)) in IMPORTS.iter().enumerate() {
         types
             .ty()
             .function(params.iter().copied(), results.iter().copied());
-        imports.import(
-            "wasi_snapshot_preview1",
-            name,
-            EntityType::Function(index as u32),
-        );
+        imports.import(module, name, EntityType::Function(index as u32));
     }
     let mut module = Module::new();
     module.section(&types).section(&imports);
@@ -153,8 +159,8 @@ pub fn wasm2_config() -> Config {
     }
 }
 
-/// A valid command module (exports `_start` and `memory`, imports only WASI
-/// functions) under [`wasm2_config`] with one memory. Every function is given
+/// A valid command module (exports `_start` and `memory`, imports only from
+/// [`IMPORTS`]) under [`wasm2_config`] with one memory. Every function is given
 /// [`FUEL`], so every program ends on its own.
 pub fn command_module(u: &mut Unstructured<'_>) -> Result<Vec<u8>> {
     let min = u.int_in_range(0..=MAX_INITIAL_PAGES)?;
@@ -163,7 +169,7 @@ pub fn command_module(u: &mut Unstructured<'_>) -> Result<Vec<u8>> {
         false => None,
     };
     let config = Config {
-        available_imports: Some(wasi_imports_module()),
+        available_imports: Some(imports_module()),
         exports: Some(command_exports_module(min, max)),
         // The memory comes from `exports`: no other (multi-memory is not supported).
         max_memories: 0,
