@@ -173,9 +173,11 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                     module.env.func_name(func_index)
                 )));
             }
+            // One zero per run of locals, not per local: a function may declare
+            // 50,000 of them, and each constant is an instruction to compile.
+            let zero = zero_value(&mut builder, ty);
             for _ in 0..count {
                 let var = builder.declare_var(ir_type(ty));
-                let zero = zero_value(&mut builder, ty);
                 builder.def_var(var, zero);
                 locals.push((var, ty));
             }
