@@ -8,12 +8,13 @@ harness.
     wasmtime_runner.py run MODULE.cwasm TIME.txt [ARGS...]
         Deserializes the precompiled module, instantiates it with WASI (stdio inherited,
         the working directory preopened as ".", no environment) and bench.start/bench.end
-        as no-op host functions, calls `_start`, and writes the nanoseconds spent in
+        as timers (see Markers), calls `_start`, and writes the nanoseconds spent in
         instantiation plus `_start` (compilation excluded) to TIME.txt. Exits with the
         guest's exit status. A second line holds the nanoseconds spent deserializing
         (the startup benchmark adds them: a wasmtime CLI pays them on every run).
 """
 
+import os
 import sys
 import time
 
@@ -33,6 +34,27 @@ def compile_module(path, out, times_path, runs):
     open(times_path, "w").write("".join(f"{t}\n" for t in times))
 
 
+class Markers:
+    """bench.start and bench.end, timing the region between them as Sightglass does and
+    as bench/stubs/bench_markers.c does for wasi-aot: each `end` adds the time since the
+    last `start` to a total and writes the total in nanoseconds to the file named by
+    WASI_AOT_BENCH_TIME (nothing when it is unset), after reading the clock."""
+
+    def __init__(self):
+        self.path = os.environ.get("WASI_AOT_BENCH_TIME")
+        self.started = 0
+        self.total = 0
+
+    def start(self):
+        self.started = time.perf_counter_ns()
+
+    def end(self):
+        self.total += time.perf_counter_ns() - self.started
+        if self.path:
+            with open(self.path, "w") as f:
+                f.write(f"{self.total}\n")
+
+
 def run_module(path, time_path, args):
     engine = wasmtime.Engine()
     load_start = time.perf_counter_ns()
@@ -41,8 +63,9 @@ def run_module(path, time_path, args):
     linker = wasmtime.Linker(engine)
     linker.define_wasi()
     nothing = wasmtime.FuncType([], [])
-    for name in ("start", "end"):
-        linker.define_func("bench", name, nothing, lambda: None)
+    markers = Markers()
+    linker.define_func("bench", "start", nothing, markers.start)
+    linker.define_func("bench", "end", nothing, markers.end)
     store = wasmtime.Store(engine)
     wasi = wasmtime.WasiConfig()
     wasi.argv = ["benchmark"] + args

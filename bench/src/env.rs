@@ -25,13 +25,14 @@ pub struct Env {
     pub wasmtime_runner: PathBuf,
     /// `bench/node_runner.mjs`.
     pub node_runner: PathBuf,
-    /// `bench_stubs.o`: empty `bench_start`/`bench_end` for `--link`.
+    /// `bench_markers.o` (from `bench/stubs/bench_markers.c`): the `bench_start` and
+    /// `bench_end` timers linked into Sightglass executables with `--link`.
     pub stubs: PathBuf,
 }
 
 impl Env {
     /// Builds the CLI, installs wasmtime into `target/bench/venv` if needed, checks for
-    /// node and clang, and compiles the bench stubs.
+    /// node and clang, and compiles the Sightglass markers.
     pub fn setup() -> Result<Env> {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"))
             .parent()
@@ -85,11 +86,12 @@ impl Env {
                 bail!("`{tool}` is needed by the harness and was not found");
             }
         }
-        let stubs = work.join("bench_stubs.o");
+        let stubs = work.join("bench_markers.o");
         run_ok(
             Command::new("cc")
+                .arg("-O2")
                 .arg("-c")
-                .arg(root.join("tests").join("sightglass").join("bench_stubs.c"))
+                .arg(root.join("bench").join("stubs").join("bench_markers.c"))
                 .arg("-o")
                 .arg(&stubs),
         )?;

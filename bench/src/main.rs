@@ -4,7 +4,8 @@
 //!
 //! - execution time of every Sightglass module (19 `shootout`, `bz2`,
 //!   `pulldown-cmark`) as a wasi-aot executable, under wasmtime (PyPI, precompiled) and
-//!   under Node.js's `node:wasi`, each run's output checked;
+//!   under Node.js's `node:wasi`, each run's output checked: the time between the
+//!   module's `bench.start` and `bench.end` calls, timed by each engine's host functions;
 //! - the project's C programs (`bench/c`) compiled natively with `clang -O2` and to
 //!   wasm, as wasi-aot executables and under wasmtime;
 //! - compile time of `wasi-aot build` (and of the compiler alone) vs wasmtime's
@@ -30,7 +31,7 @@ use anyhow::{bail, Context, Result};
 use wasi_aot_compiler::{CompileOptions, ImportBinding, ObjectKind, OptLevel};
 
 use env::{run_ok, Env};
-use run::{measure, run_once, Engine, Expect, Program, RunPolicy, Sample};
+use run::{measure, Engine, Expect, Program, RunPolicy, Sample};
 use stats::{fmt_duration, fmt_ratio, fmt_size, geomean, median, ratio};
 
 /// The C benchmark programs under `bench/c` (each `NAME.c` and `NAME.wasm`).
@@ -41,6 +42,13 @@ const COMPILE_RUNS: usize = 3;
 
 /// Runs for each startup measurement.
 const STARTUP_RUNS: usize = 101;
+
+/// Runs of the Sightglass `noop` module under each engine (at most the startup run
+/// count): the markers' own cost, and the process baseline for unmarked modules.
+const NOOP_RUNS: usize = 15;
+
+/// The engines of the Sightglass table, in its column order.
+const SIGHTGLASS_ENGINES: [Engine; 3] = [Engine::WasiAot, Engine::Wasmtime, Engine::Node];
 
 /// Command-line options.
 struct Options {
@@ -158,14 +166,17 @@ fn real_main() -> Result<()> {
 
     eprintln!("bench: sightglass execution");
     let noop = noop_program(&env)?;
-    let baseline_samples = (0..options.startup_runs.min(31))
-        .map(|_| run_once(&env, Engine::WasiAot, &noop).map(|s| s.wall))
-        .collect::<Result<Vec<_>>>()?;
-    let baseline = median(&baseline_samples);
+    let noop_policy = RunPolicy {
+        min: options.startup_runs.min(NOOP_RUNS),
+        max: options.startup_runs.min(NOOP_RUNS),
+        budget: Duration::ZERO,
+    };
+    eprintln!("bench:   noop");
+    let noop_samples = measure(&env, &noop, &SIGHTGLASS_ENGINES, &noop_policy)?;
     report.push_str(&sightglass_section(
         &env,
         &sightglass,
-        baseline,
+        &noop_samples,
         &options.policy,
     )?);
 
@@ -271,6 +282,7 @@ fn noop_program(env: &Env) -> Result<Program> {
         &[],
         None,
     )?;
+    wasmtime_compile(env, &program.wasm, &program.cwasm, 1)?;
     Ok(program)
 }
 
@@ -631,18 +643,43 @@ fn compile_section(rows: &[CompileRow], largest: Option<&CompileRow>) -> String 
 // ---------------------------------------------------------------------------------------
 // Execution
 
-/// A row's measured execution time under `engine`, from its samples.
-fn exec_time(engine: Engine, samples: &[Sample], baseline: Duration) -> Duration {
-    match engine {
-        Engine::WasiAot => {
-            median(&samples.iter().map(|s| s.wall).collect::<Vec<_>>()).saturating_sub(baseline)
-        }
-        Engine::Native => median(&samples.iter().map(|s| s.wall).collect::<Vec<_>>()),
-        Engine::Wasmtime | Engine::Node => median(
-            &samples
-                .iter()
-                .map(|s| s.inner.unwrap_or(s.wall))
-                .collect::<Vec<_>>(),
+/// The median whole-process wall time of `samples`.
+fn wall_median(samples: &[Sample]) -> Duration {
+    median(&samples.iter().map(|s| s.wall).collect::<Vec<_>>())
+}
+
+/// The median time measured inside the runner's process (instantiation plus `_start`),
+/// or of the whole process where the runner reported none.
+fn inner_median(samples: &[Sample]) -> Duration {
+    median(
+        &samples
+            .iter()
+            .map(|s| s.inner.unwrap_or(s.wall))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The median time between the Sightglass markers, if every run called them.
+fn region_median(samples: &[Sample]) -> Option<Duration> {
+    let regions: Option<Vec<Duration>> = samples.iter().map(|s| s.region).collect();
+    regions.map(|r| median(&r))
+}
+
+/// A Sightglass row's execution time per engine (in [`SIGHTGLASS_ENGINES`] order): the
+/// marked region if every run under every engine reported one, and `true`; otherwise
+/// the unmarked fallback (wasi-aot: whole process minus `baseline`, the `noop`
+/// executable's; the runners: instantiation plus `_start`) and `false`.
+fn sightglass_times(samples: &[Vec<Sample>], baseline: Duration) -> (Vec<Duration>, bool) {
+    let regions: Option<Vec<Duration>> = samples.iter().map(|s| region_median(s)).collect();
+    match regions {
+        Some(times) => (times, true),
+        None => (
+            vec![
+                wall_median(&samples[0]).saturating_sub(baseline),
+                inner_median(&samples[1]),
+                inner_median(&samples[2]),
+            ],
+            false,
         ),
     }
 }
@@ -650,39 +687,64 @@ fn exec_time(engine: Engine, samples: &[Sample], baseline: Duration) -> Duration
 fn sightglass_section(
     env: &Env,
     programs: &[Program],
-    baseline: Duration,
+    noop: &[Vec<Sample>],
     policy: &RunPolicy,
 ) -> Result<String> {
-    let engines = [Engine::WasiAot, Engine::Wasmtime, Engine::Node];
+    let baseline = wall_median(&noop[0]);
     let mut s = String::new();
     writeln!(s, "## Sightglass execution\n")?;
     writeln!(
         s,
-        "Every run's stdout and stderr are checked against the `.expected` files. \
-         *wasi-aot*: wall time of the whole executable minus the median wall time of the \
-         Sightglass `noop` module's executable ({}: process start, instantiation, exit); \
-         *wasmtime* and *node:wasi*: instantiation plus `_start`, timed inside the process \
-         (wasmtime's module is precompiled and deserialized before the clock starts; node \
-         compiles lazily and tiers up while running, as it does for any program). Medians; \
-         ratios below 1 mean wasi-aot is faster.\n",
-        fmt_duration(baseline)
+        "The same region is timed in every engine, the one Sightglass itself times: each \
+         module calls the host function `bench.start` just before its workload and \
+         `bench.end` just after it, and every engine's `bench` functions read the \
+         monotonic clock there (wasi-aot: `bench/stubs/bench_markers.c`, linked into the \
+         executable with `--link`, `clock_gettime(CLOCK_MONOTONIC)`; wasmtime: \
+         `time.perf_counter_ns()` in `bench/wasmtime_runner.py`; node:wasi: \
+         `process.hrtime.bigint()` in `bench/node_runner.mjs`). Process start, \
+         instantiation, whatever the module does outside the markers and exit are not \
+         in it, for any engine, so a millisecond-scale module is no longer measured as a \
+         difference of two process times; wasmtime's module is precompiled and \
+         deserialized beforehand, node compiles lazily and tiers up while running, as it \
+         does for any program. The markers cost one host call each in every engine, and \
+         that cost is in every row; the `noop` row (a module calling `bench.start` and \
+         `bench.end` back to back) measures it: a C call under wasi-aot, a Python \
+         callback under wasmtime, a JavaScript function under node. \
+         *wasi-aot, whole process* is the executable's wall time from spawn \
+         to exit, for comparison (it adds process start, instantiation and the work \
+         outside the markers). A module that never calls the markers would be timed as \
+         before and marked †: wasi-aot's whole process minus the `noop` executable's \
+         (the `noop` row's last column), wasmtime and node:wasi instantiation plus `_start` inside their \
+         process. Every run's stdout and stderr are checked against the `.expected` \
+         files. Medians; ratios below 1 mean wasi-aot is faster.\n"
     )?;
     writeln!(
         s,
-        "| module | runs | wasi-aot | wasmtime | node:wasi | wasi-aot / wasmtime | wasi-aot / node |"
+        "| module | runs | wasi-aot | wasmtime | node:wasi | wasi-aot / wasmtime | wasi-aot / node | wasi-aot, whole process |"
     )?;
-    writeln!(s, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |")?;
+    writeln!(
+        s,
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    )?;
+    let optional = |d: Option<Duration>| d.map_or_else(|| "n/a".into(), fmt_duration);
+    writeln!(
+        s,
+        "| noop (the markers alone; not in the means) | {} | {} | {} | {} | | | {} |",
+        noop[0].len(),
+        optional(region_median(&noop[0])),
+        optional(region_median(&noop[1])),
+        optional(region_median(&noop[2])),
+        fmt_duration(baseline)
+    )?;
     let mut vs_wasmtime = Vec::new();
     let mut vs_node = Vec::new();
     let mut worst: Option<(f64, String)> = None;
+    let mut unmarked = false;
     for program in programs {
         eprintln!("bench:   {}", program.name);
-        let samples = measure(env, program, &engines, policy)?;
-        let times: Vec<Duration> = engines
-            .iter()
-            .zip(&samples)
-            .map(|(e, s)| exec_time(*e, s, baseline))
-            .collect();
+        let samples = measure(env, program, &SIGHTGLASS_ENGINES, policy)?;
+        let (times, marked) = sightglass_times(&samples, baseline);
+        unmarked |= !marked;
         let (rw, rn) = (ratio(times[0], times[1]), ratio(times[0], times[2]));
         vs_wasmtime.extend(rw);
         vs_node.extend(rn);
@@ -693,23 +755,32 @@ fn sightglass_section(
         }
         writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {}{} | {} | {} | {} | {} | {} | {} | {} |",
             program.name,
+            if marked { "" } else { " †" },
             samples[0].len(),
             fmt_duration(times[0]),
             fmt_duration(times[1]),
             fmt_duration(times[2]),
             fmt_ratio(rw),
-            fmt_ratio(rn)
+            fmt_ratio(rn),
+            fmt_duration(wall_median(&samples[0]))
         )?;
     }
     let g = geomean(&vs_wasmtime);
     writeln!(
         s,
-        "| **geometric mean** | | | | | **{}** | **{}** |\n",
+        "| **geometric mean** | | | | | **{}** | **{}** | |\n",
         fmt_ratio(g),
         fmt_ratio(geomean(&vs_node))
     )?;
+    if unmarked {
+        writeln!(
+            s,
+            "† The module never called `bench.start`/`bench.end`: timed by the fallback \
+             described above, which includes instantiation.\n"
+        )?;
+    }
     let worst_text = worst
         .as_ref()
         .map_or("n/a".into(), |(r, n)| format!("{n} at {r:.2}×"));
@@ -767,9 +838,9 @@ fn native_section(env: &Env, programs: &[Program], policy: &RunPolicy) -> Result
     for program in programs {
         eprintln!("bench:   {}", program.name);
         let samples = measure(env, program, &engines, policy)?;
-        let aot = exec_time(Engine::Native, &samples[0], Duration::ZERO);
-        let native = exec_time(Engine::Native, &samples[1], Duration::ZERO);
-        let wasmtime = exec_time(Engine::Wasmtime, &samples[2], Duration::ZERO);
+        let aot = wall_median(&samples[0]);
+        let native = wall_median(&samples[1]);
+        let wasmtime = inner_median(&samples[2]);
         let (ra, rw) = (ratio(aot, native), ratio(wasmtime, native));
         aot_ratios.extend(ra);
         wt_ratios.extend(rw);

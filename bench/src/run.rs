@@ -64,11 +64,20 @@ pub struct Program {
     pub expect: Expect,
 }
 
+/// The environment variable naming the file where `bench.end` writes the time spent
+/// between the Sightglass markers, read by every engine's markers
+/// (`bench/stubs/bench_markers.c`, `bench/wasmtime_runner.py`, `bench/node_runner.mjs`).
+/// It is the host process's environment: none of them passes it to the guest.
+pub const MARKER_TIME_VAR: &str = "WASI_AOT_BENCH_TIME";
+
 /// One run's timings.
 #[derive(Clone, Copy, Debug)]
 pub struct Sample {
     /// Wall time of the whole process, spawn to exit.
     pub wall: Duration,
+    /// Time between the module's `bench.start` and `bench.end` calls (summed over the
+    /// pairs), if it called them.
+    pub region: Option<Duration>,
     /// Time measured inside the process (wasmtime and node: instantiation plus `_start`).
     pub inner: Option<Duration>,
     /// wasmtime: the time it took to deserialize the precompiled module.
@@ -77,6 +86,10 @@ pub struct Sample {
 
 fn timing_file(env: &Env) -> PathBuf {
     env.work.join("inner-time.txt")
+}
+
+fn region_file(env: &Env) -> PathBuf {
+    env.work.join("region-time.txt")
 }
 
 /// The command running `program` under `engine`.
@@ -107,6 +120,7 @@ pub fn command(env: &Env, engine: Engine, program: &Program) -> Result<Command> 
         }
     };
     cmd.current_dir(&program.dir)
+        .env(MARKER_TIME_VAR, region_file(env))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -118,7 +132,9 @@ pub fn command(env: &Env, engine: Engine, program: &Program) -> Result<Command> 
 pub fn run_once(env: &Env, engine: Engine, program: &Program) -> Result<Sample> {
     let mut cmd = command(env, engine, program)?;
     let inner_file = timing_file(env);
+    let region_file = region_file(env);
     let _ = std::fs::remove_file(&inner_file);
+    let _ = std::fs::remove_file(&region_file);
     let start = Instant::now();
     let out = cmd
         .output()
@@ -135,7 +151,21 @@ pub fn run_once(env: &Env, engine: Engine, program: &Program) -> Result<Sample> 
         }
         Engine::WasiAot | Engine::Native => (None, None),
     };
-    Ok(Sample { wall, inner, load })
+    // No file means the program never reached `bench.end`.
+    let region = if region_file.exists() {
+        read_nanos_lines(&region_file)
+            .with_context(|| format!("{} under {}", program.name, engine.label()))?
+            .first()
+            .copied()
+    } else {
+        None
+    };
+    Ok(Sample {
+        wall,
+        region,
+        inner,
+        load,
+    })
 }
 
 /// Reads one nanosecond count per line.

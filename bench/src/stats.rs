@@ -36,15 +36,18 @@ pub fn ratio(a: Duration, b: Duration) -> Option<f64> {
     (!b.is_zero()).then(|| a.as_secs_f64() / b.as_secs_f64())
 }
 
-/// A duration in the unit that suits it: `812 µs`, `3.41 ms`, `1.234 s`.
+/// A duration in the unit that suits it: `0.12 µs`, `812 µs`, `3.41 ms`, `1.234 s`
+/// (below 10 µs with decimals, so that the Sightglass markers' cost does not read 0).
 pub fn fmt_duration(d: Duration) -> String {
     let secs = d.as_secs_f64();
     if secs >= 1.0 {
         format!("{secs:.3} s")
     } else if secs >= 1e-3 {
         format!("{:.2} ms", secs * 1e3)
-    } else {
+    } else if secs >= 1e-5 {
         format!("{:.0} µs", secs * 1e6)
+    } else {
+        format!("{:.2} µs", secs * 1e6)
     }
 }
 
@@ -90,6 +93,7 @@ mod tests {
 
     #[test]
     fn formats() {
+        assert_eq!(fmt_duration(Duration::from_nanos(120)), "0.12 µs");
         assert_eq!(fmt_duration(Duration::from_micros(812)), "812 µs");
         assert_eq!(fmt_duration(Duration::from_micros(3410)), "3.41 ms");
         assert_eq!(fmt_duration(Duration::from_millis(1234)), "1.234 s");
