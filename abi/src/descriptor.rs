@@ -12,7 +12,7 @@ pub const DESCRIPTOR_SYMBOL: &str = "wasi_aot_module";
 /// Symbol of the build-time capabilities blob (see [`crate::exec_config`]).
 pub const EXEC_CONFIG_SYMBOL: &str = "wasi_aot_exec_config";
 /// Bumped whenever any layout in this crate changes.
-pub const ABI_VERSION: u32 = 0x5741_0002;
+pub const ABI_VERSION: u32 = 0x5741_0003;
 
 /// A pointer and a length, pointing into the object's read-only data.
 #[repr(C)]
@@ -121,6 +121,9 @@ pub struct ModuleDescriptor {
     pub elem_segments: Slice<ElemSegmentDesc>,
     /// The module name from the name section (may be empty).
     pub name: Slice<u8>,
+    /// The [`crate::cpu::CpuFeatures`] the code was compiled to use: the runtime
+    /// refuses to instantiate on a CPU that lacks any of them.
+    pub cpu_features: u64,
 }
 
 /// A function type.
@@ -311,5 +314,6 @@ mod tests {
         assert_eq!(size_of::<CallRecord>(), 8);
         assert_eq!(size_of::<FunctionDesc>(), 72);
         assert_eq!(offset_of!(ModuleDescriptor, types), 48);
+        assert_eq!(offset_of!(ModuleDescriptor, cpu_features), 224);
     }
 }

@@ -9,12 +9,14 @@
 //! - [`builtins`]: the runtime functions generated code calls directly;
 //! - [`constexpr`]: the encoding of constant expressions (global and segment initialisers);
 //! - [`host`]: which imports the runtime itself provides (WASI) and the symbol naming rule;
-//! - [`exec_config`]: the capabilities baked into an executable at build time.
+//! - [`exec_config`]: the capabilities baked into an executable at build time;
+//! - [`cpu`]: the CPU features generated code may use and the levels that name them.
 //!
 //! This crate has no dependencies and targets 64-bit hosts only.
 
 pub mod builtins;
 pub mod constexpr;
+pub mod cpu;
 pub mod descriptor;
 pub mod exec_config;
 pub mod host;

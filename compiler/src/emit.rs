@@ -3,8 +3,10 @@
 
 use std::mem::{align_of, offset_of, size_of};
 
+use cranelift_codegen::isa::TargetIsa;
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
 use cranelift_object::ObjectModule;
+use wasi_aot_abi::cpu::{CpuFeatures, FEATURES};
 use wasi_aot_abi::descriptor::{
     extern_kind, segment_mode, CallRecord, DataSegmentDesc, ElemSegmentDesc, ExportDesc,
     FuncTypeDesc, FunctionDesc, GlobalDesc, ImportDesc, LimitsDesc, ModuleDescriptor, TableDesc,
@@ -149,7 +151,17 @@ fn array<T>(blob: &mut Blob, field: usize, count: usize) -> usize {
     at
 }
 
-fn build(env: &ModuleEnv<'_>, inputs: &DescriptorInputs<'_>) -> Blob {
+/// The CPU features `isa` lets generated code use, read back from its flags so that the
+/// descriptor records exactly what the code was compiled with.
+pub fn isa_cpu_features(isa: &dyn TargetIsa) -> CpuFeatures {
+    isa.isa_flags()
+        .iter()
+        .filter(|flag| flag.as_bool() == Some(true))
+        .filter_map(|flag| FEATURES.iter().find(|f| f.cranelift_flag == flag.name))
+        .fold(CpuFeatures::NONE, |set, f| set.union(f.bit))
+}
+
+fn build(env: &ModuleEnv<'_>, inputs: &DescriptorInputs<'_>, cpu_features: CpuFeatures) -> Blob {
     let mut blob = Blob::default();
     let root = blob.reserve::<ModuleDescriptor>(1);
     blob.put_u32(
@@ -178,6 +190,10 @@ fn build(env: &ModuleEnv<'_>, inputs: &DescriptorInputs<'_>) -> Blob {
     {
         blob.put_u32(c + 4 * i, v);
     }
+    blob.put_u64(
+        root + offset_of!(ModuleDescriptor, cpu_features),
+        cpu_features.0,
+    );
     blob.put_u32(
         root + offset_of!(ModuleDescriptor, start_func),
         env.start.unwrap_or(u32::MAX),
@@ -415,7 +431,7 @@ pub fn define_descriptor(
     inputs: &DescriptorInputs<'_>,
 ) -> Result<DataId, CompileError> {
     let object_err = |e: cranelift_module::ModuleError| CompileError::Object(e.to_string());
-    let blob = build(env, inputs);
+    let blob = build(env, inputs, isa_cpu_features(module.isa()));
     let id = module
         .declare_data(symbol, Linkage::Export, false, false)
         .map_err(object_err)?;

@@ -1,19 +1,25 @@
 //! The target: x86_64 Linux, System V calls, position-independent code.
 //!
-//! The CPU baseline is x86-64-v3 (x86-64-v2's SSE4.2 and POPCNT, plus AVX, AVX2, BMI1,
-//! BMI2, LZCNT and FMA: Intel since Haswell, 2013, AMD since Excavator, 2015): float
-//! rounding and SIMD need no libcalls, and three-operand forms (`rorx`, `shlx`, VEX
-//! encodings) save register copies, which is what wasmtime gets by compiling for the
-//! host (shootout-seqhash 3.93 -> 3.60 s, as fast as wasmtime). The runtime refuses
-//! to instantiate on a CPU without these features (`runtime/src/instance.rs`,
-//! `missing_cpu_feature`) instead of crashing on the first such instruction.
+//! The CPU baseline is x86-64-v3 (`wasi_aot_abi::cpu::CpuLevel::X86_64V3`: x86-64-v2's
+//! SSE4.2 and POPCNT, plus AVX, AVX2, BMI1, BMI2, LZCNT and FMA: Intel since Haswell,
+//! 2013, AMD since Excavator, 2015): float rounding and SIMD need no libcalls, and
+//! three-operand forms (`rorx`, `shlx`, VEX encodings) save register copies, which is
+//! what wasmtime gets by compiling for the host (shootout-seqhash 3.93 -> 3.60 s, as
+//! fast as wasmtime). The descriptor records the features the ISA enables
+//! (`crate::emit::isa_cpu_features`) and the runtime refuses to instantiate on a CPU
+//! without them instead of crashing on the first such instruction.
 
 use std::sync::Arc;
 
 use cranelift_codegen::isa::{self, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 
+use wasi_aot_abi::cpu::CpuLevel;
+
 use crate::{CompileError, OptLevel};
+
+/// The CPU level generated code is compiled for.
+const BASELINE: CpuLevel = CpuLevel::X86_64V3;
 
 /// Builds the target ISA for `opt_level`.
 pub fn target_isa(opt_level: OptLevel) -> Result<Arc<dyn TargetIsa>, CompileError> {
@@ -48,22 +54,23 @@ pub fn target_isa(opt_level: OptLevel) -> Result<Arc<dyn TargetIsa>, CompileErro
         flags.set(name, value).map_err(|e| err(&e))?;
     }
     let mut builder = isa::lookup_by_name("x86_64-unknown-linux-gnu").map_err(|e| err(&e))?;
-    for feature in [
-        "has_sse3",
-        "has_ssse3",
-        "has_sse41",
-        "has_sse42",
-        "has_popcnt",
-        "has_avx",
-        "has_avx2",
-        "has_bmi1",
-        "has_bmi2",
-        "has_lzcnt",
-        "has_fma",
-    ] {
-        builder.enable(feature).map_err(|e| err(&e))?;
+    for feature in BASELINE.features().features() {
+        builder
+            .enable(feature.cranelift_flag)
+            .map_err(|e| err(&e))?;
     }
     builder
         .finish(settings::Flags::new(flags))
         .map_err(|e| err(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_descriptor_records_exactly_the_baseline_features() {
+        let isa = target_isa(OptLevel::Speed).unwrap();
+        assert_eq!(crate::emit::isa_cpu_features(&*isa), BASELINE.features());
+    }
 }

@@ -5,6 +5,7 @@ use std::alloc::Layout;
 use std::ffi::c_void;
 use std::ptr::NonNull;
 
+use wasi_aot_abi::cpu::{self, CpuFeatures, CpuLevel};
 use wasi_aot_abi::descriptor::{extern_kind, segment_mode, ModuleDescriptor};
 use wasi_aot_abi::trap::Trap;
 use wasi_aot_abi::vmctx::{
@@ -139,23 +140,25 @@ fn link_error(msg: String) -> InstantiateError {
     InstantiateError::Link(msg)
 }
 
-/// The first CPU feature that generated code may use (the baseline of
-/// `compiler/src/isa.rs`) and this CPU lacks.
-fn missing_cpu_feature() -> Option<&'static str> {
-    let present = [
-        ("SSE4.2", std::arch::is_x86_feature_detected!("sse4.2")),
-        ("POPCNT", std::arch::is_x86_feature_detected!("popcnt")),
-        ("AVX", std::arch::is_x86_feature_detected!("avx")),
-        ("AVX2", std::arch::is_x86_feature_detected!("avx2")),
-        ("BMI1", std::arch::is_x86_feature_detected!("bmi1")),
-        ("BMI2", std::arch::is_x86_feature_detected!("bmi2")),
-        ("LZCNT", std::arch::is_x86_feature_detected!("lzcnt")),
-        ("FMA", std::arch::is_x86_feature_detected!("fma")),
-    ];
-    present
-        .into_iter()
-        .find(|(_, present)| !present)
-        .map(|(name, _)| name)
+/// Refuses a module whose code uses CPU features (`required`, from its descriptor) that
+/// this CPU (`present`) lacks, naming them and the `--target-cpu` level to rebuild with.
+fn check_cpu(required: CpuFeatures, present: CpuFeatures) -> Result<(), String> {
+    let missing = required.minus(present);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let built_for = match CpuLevel::exactly(required) {
+        Some(level) => format!("built for {}", level.name()),
+        None => "built with --target-cpu native".to_string(),
+    };
+    let advice = match CpuLevel::newest_within(present) {
+        Some(level) => format!("rebuild with --target-cpu {}", level.name()),
+        None => format!("wasi-aot needs at least {}", CpuLevel::X86_64V2.name()),
+    };
+    Err(format!(
+        "this program was {built_for} (needs {required}); \
+         this CPU lacks {missing} \u{2014} {advice}"
+    ))
 }
 
 fn segment_trap(trap: Trap) -> InstantiateError {
@@ -214,12 +217,7 @@ impl Instance {
                 "module was compiled for another runtime version".into(),
             ));
         }
-        if let Some(feature) = missing_cpu_feature() {
-            return Err(link_error(format!(
-                "this CPU lacks {feature}: wasi-aot compiles for x86-64-v3 CPUs \
-                 (AVX2, BMI1, BMI2, LZCNT, FMA; Intel Haswell, AMD Excavator or later)"
-            )));
-        }
+        check_cpu(CpuFeatures(descriptor.cpu_features), cpu::detect()).map_err(link_error)?;
         crate::code_registry::register(descriptor);
         let offsets = VMOffsets::new(descriptor.counts);
         let layout = Layout::from_size_align(offsets.size() as usize, 16)
@@ -887,4 +885,100 @@ pub(crate) unsafe fn host_context<'a>(vmctx: *mut u8) -> Option<HostContext<'a>>
     };
     let wasi = instance.wasi.as_mut()?;
     Some(HostContext { memory, wasi })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::marker::PhantomData;
+    use wasi_aot_abi::descriptor::{Slice, ABI_VERSION};
+    use wasi_aot_abi::vmctx::VMCounts;
+
+    const V2: CpuFeatures = CpuLevel::X86_64V2.features();
+    const V3: CpuFeatures = CpuLevel::X86_64V3.features();
+
+    #[test]
+    fn a_cpu_with_every_required_feature_passes() {
+        assert_eq!(check_cpu(V3, V3), Ok(()));
+        assert_eq!(check_cpu(V2, V3.union(CpuFeatures::AVX512F)), Ok(()));
+        assert_eq!(check_cpu(CpuFeatures::NONE, CpuFeatures::NONE), Ok(()));
+    }
+
+    #[test]
+    fn a_missing_feature_is_named_with_the_level_to_rebuild_for() {
+        let v2_cpu = V2.union(CpuFeatures::AVX);
+        assert_eq!(
+            check_cpu(V3, v2_cpu),
+            Err(
+                "this program was built for x86-64-v3 (needs sse3, ssse3, sse4.1, sse4.2, \
+                 popcnt, cmpxchg16b, avx, avx2, bmi1, bmi2, lzcnt, fma); this CPU lacks \
+                 avx2, bmi1, bmi2, lzcnt, fma \u{2014} rebuild with --target-cpu x86-64-v2"
+                    .into()
+            )
+        );
+        let native = V3.union(CpuFeatures::AVX512F);
+        assert_eq!(
+            check_cpu(native, V3),
+            Err(format!(
+                "this program was built with --target-cpu native (needs {native}); this CPU \
+                 lacks avx512f \u{2014} rebuild with --target-cpu x86-64-v3"
+            ))
+        );
+        let old = V2.minus(CpuFeatures::SSE42);
+        assert!(check_cpu(V2, old)
+            .unwrap_err()
+            .ends_with("this CPU lacks sse4.2 \u{2014} wasi-aot needs at least x86-64-v2"));
+    }
+
+    fn empty<T>() -> Slice<T> {
+        Slice {
+            ptr: std::ptr::null(),
+            len: 0,
+            _marker: PhantomData,
+        }
+    }
+
+    /// A descriptor of an empty module whose code needs `cpu_features`.
+    fn descriptor(cpu_features: CpuFeatures) -> &'static ModuleDescriptor {
+        Box::leak(Box::new(ModuleDescriptor {
+            abi_version: ABI_VERSION,
+            bounds_checks: BoundsChecks::Guard as u32,
+            counts: VMCounts::default(),
+            start_func: u32::MAX,
+            types: empty(),
+            imports: empty(),
+            functions: empty(),
+            stubs: empty(),
+            memories: empty(),
+            tables: empty(),
+            globals: empty(),
+            exports: empty(),
+            data_segments: empty(),
+            elem_segments: empty(),
+            name: empty(),
+            cpu_features: cpu_features.0,
+        }))
+    }
+
+    #[test]
+    fn instantiation_checks_the_descriptors_features_against_this_cpu() {
+        let present = cpu::detect();
+        let instance = Instance::new(descriptor(present), &[], None);
+        assert!(instance.is_ok(), "{:?}", instance.err());
+        // A feature this CPU lacks (AVX-512 on most test machines), as a module built
+        // with --target-cpu native on a newer machine would record it.
+        let Some(absent) = cpu::FEATURES.iter().find(|f| !present.contains(f.bit)) else {
+            eprintln!("this CPU has every feature wasi-aot knows; nothing to refuse");
+            return;
+        };
+        let err = Instance::new(descriptor(present.union(absent.bit)), &[], None)
+            .err()
+            .expect("instantiation must fail");
+        assert!(matches!(err, InstantiateError::Link(_)), "{err:?}");
+        let message = err.to_string();
+        assert!(
+            message.contains(&format!("this CPU lacks {} \u{2014}", absent.name)),
+            "{message}"
+        );
+    }
 }
