@@ -207,6 +207,12 @@ fn compute_key(inputs: &KeyInputs<'_>) -> String {
         &(options.bounds_checks as u32).to_le_bytes(),
     );
     h.field("opt-level", format!("{:?}", options.opt_level).as_bytes());
+    // The features, not the level's name: `native` is a different set on another
+    // machine sharing the cache directory, and the same code as its level where equal.
+    h.field(
+        "cpu-features",
+        format!("{:?}", options.target_cpu.features()).as_bytes(),
+    );
     h.field("descriptor-symbol", options.descriptor_symbol.as_bytes());
     h.field(
         "unknown-imports",
@@ -237,7 +243,7 @@ mod tests {
     use crate::imports::UnknownImports;
     use wasi_aot_abi::exec_config::ExecConfig;
     use wasi_aot_abi::BoundsChecks;
-    use wasi_aot_compiler::OptLevel;
+    use wasi_aot_compiler::{CpuLevel, OptLevel, TargetCpu};
 
     fn settings() -> Settings {
         Settings {
@@ -253,6 +259,7 @@ mod tests {
             unknown_imports: UnknownImports::Error,
             bounds_checks: BoundsChecks::Guard,
             opt_level: OptLevel::SpeedAndSize,
+            target_cpu: TargetCpu::Level(CpuLevel::X86_64V3),
         }
     }
 
@@ -341,6 +348,10 @@ mod tests {
             (
                 "opt 1",
                 key_with(|p| p.settings.opt_level = OptLevel::Speed),
+            ),
+            (
+                "target cpu",
+                key_with(|p| p.settings.target_cpu = TargetCpu::Level(CpuLevel::X86_64V2)),
             ),
         ];
         let mut seen = std::collections::HashSet::from([base.clone()]);

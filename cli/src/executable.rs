@@ -7,7 +7,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use wasi_aot_abi::exec_config::ExecConfig;
 use wasi_aot_abi::BoundsChecks;
-use wasi_aot_compiler::{CompileOptions, ObjectKind, OptLevel};
+use wasi_aot_compiler::{CompileOptions, ObjectKind, OptLevel, TargetCpu};
 
 /// Everything that decides what executable a module becomes (the options of `build` and
 /// `run`, resolved).
@@ -23,6 +23,8 @@ pub struct Settings {
     pub bounds_checks: BoundsChecks,
     /// Optimisation level (`-O`).
     pub opt_level: OptLevel,
+    /// The CPU the code is for (`--target-cpu`).
+    pub target_cpu: TargetCpu,
 }
 
 impl Settings {
@@ -31,6 +33,7 @@ impl Settings {
         CompileOptions {
             bounds_checks: self.bounds_checks,
             opt_level: self.opt_level,
+            target_cpu: self.target_cpu,
             kind: ObjectKind::Executable {
                 exec_config: self.exec_config.encode(),
             },
@@ -88,10 +91,12 @@ mod tests {
             unknown_imports: UnknownImports::Trap,
             bounds_checks: BoundsChecks::Explicit,
             opt_level: OptLevel::None,
+            target_cpu: TargetCpu::Native,
         };
         let options = settings.compile_options();
         assert_eq!(options.bounds_checks, BoundsChecks::Explicit);
         assert_eq!(options.opt_level, OptLevel::None);
+        assert_eq!(options.target_cpu, TargetCpu::Native);
         assert_eq!(
             options.descriptor_symbol,
             wasi_aot_abi::descriptor::DESCRIPTOR_SYMBOL

@@ -290,7 +290,7 @@ pub fn compile(
     validate(wasm)?;
     let env = ModuleEnv::parse(wasm)?;
     check_code_limits(&env)?;
-    let isa = crate::isa::target_isa(options.opt_level)?;
+    let isa = crate::isa::target_isa(options.opt_level, options.target_cpu)?;
     let call_conv = isa.default_call_conv();
     let builder =
         ObjectBuilder::new(isa.clone(), "wasm", default_libcall_names()).map_err(object_err)?;

@@ -16,6 +16,7 @@ mod trampolines;
 mod translate;
 
 pub use error::CompileError;
+pub use wasi_aot_abi::cpu::{CpuFeatures, CpuLevel};
 pub use wasi_aot_abi::BoundsChecks;
 
 /// Cranelift optimisation level (`-O`).
@@ -27,6 +28,42 @@ pub enum OptLevel {
     Speed,
     /// `-O2`: optimise for speed and size.
     SpeedAndSize,
+}
+
+/// The CPU generated code is for (`--target-cpu`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TargetCpu {
+    /// Any CPU of this level: the code uses exactly its features.
+    Level(CpuLevel),
+    /// The CPU the compiler runs on: every feature it has that generated code can use.
+    Native,
+}
+
+impl TargetCpu {
+    /// The CPU features code compiled for this target uses.
+    ///
+    /// # Errors
+    ///
+    /// [`CompileError::Unsupported`] for `Native` on a CPU below x86-64-v2, the oldest
+    /// level wasi-aot compiles for (below it, float rounding would need libcalls).
+    pub fn features(self) -> Result<CpuFeatures, CompileError> {
+        match self {
+            TargetCpu::Level(level) => Ok(level.features()),
+            TargetCpu::Native => {
+                let present = wasi_aot_abi::cpu::detect();
+                let oldest = CpuLevel::X86_64V2;
+                let missing = oldest.features().minus(present);
+                if !missing.is_empty() {
+                    return Err(CompileError::Unsupported(format!(
+                        "--target-cpu native: this CPU lacks {missing}, which {} (the oldest \
+                         level wasi-aot compiles for) needs",
+                        oldest.name()
+                    )));
+                }
+                Ok(present)
+            }
+        }
+    }
 }
 
 /// What kind of object to produce.
@@ -50,6 +87,8 @@ pub struct CompileOptions {
     pub bounds_checks: BoundsChecks,
     /// Optimisation level.
     pub opt_level: OptLevel,
+    /// The CPU the code is for.
+    pub target_cpu: TargetCpu,
     /// What to produce.
     pub kind: ObjectKind,
     /// Symbol of the module descriptor (default `wasi_aot_abi::descriptor::DESCRIPTOR_SYMBOL`).
@@ -61,6 +100,8 @@ impl Default for CompileOptions {
         CompileOptions {
             bounds_checks: BoundsChecks::Guard,
             opt_level: OptLevel::Speed,
+            // x86-64-v3: see the `isa` module for what it buys.
+            target_cpu: TargetCpu::Level(CpuLevel::X86_64V3),
             kind: ObjectKind::Library,
             descriptor_symbol: wasi_aot_abi::descriptor::DESCRIPTOR_SYMBOL.to_string(),
         }

@@ -22,7 +22,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
-use wasi_aot_compiler::{BoundsChecks, CompileOptions, ObjectKind, OptLevel, ValType};
+use wasi_aot_compiler::{BoundsChecks, CompileOptions, ObjectKind, OptLevel, TargetCpu, ValType};
 
 use crate::imports;
 use crate::link::{cc_command, not_an_option, run_cc, runtime_archive_bytes};
@@ -41,6 +41,8 @@ pub struct LibrarySettings {
     pub bounds_checks: BoundsChecks,
     /// Optimisation level (`-O`).
     pub opt_level: OptLevel,
+    /// The CPU the code is for (`--target-cpu`).
+    pub target_cpu: TargetCpu,
 }
 
 /// The two output forms, chosen by the output's extension.
@@ -143,6 +145,7 @@ pub fn build(
     let options = CompileOptions {
         bounds_checks: settings.bounds_checks,
         opt_level: settings.opt_level,
+        target_cpu: settings.target_cpu,
         kind: ObjectKind::Library,
         descriptor_symbol: iface.descriptor_symbol(),
     };

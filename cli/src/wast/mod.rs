@@ -20,20 +20,23 @@ use anyhow::{bail, Context as _};
 use clap::Args;
 use rayon::prelude::*;
 use wasi_aot_abi::descriptor::{extern_kind, ModuleDescriptor};
-use wasi_aot_compiler::{CompileOptions, ImportBinding, ObjectKind, OptLevel};
+use wasi_aot_compiler::{CompileOptions, ImportBinding, ObjectKind, OptLevel, TargetCpu};
 use wasi_aot_runtime::embed::{self, Status, WasiAotExtern};
 use wasi_aot_runtime::instance::Instance;
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, Wast, WastDirective, WastExecute, WastInvoke, WastRet};
 
-use crate::args::BoundsArg;
+use crate::args::{BoundsArg, TargetCpuArg};
 
-/// `wasi-aot wast [--bounds-checks guard|explicit] FILE.wast...`.
+/// `wasi-aot wast [--bounds-checks guard|explicit] [--target-cpu LEVEL] FILE.wast...`.
 #[derive(Debug, Args)]
 pub struct WastCommand {
     /// How compiled code bounds-checks memory accesses.
     #[arg(long, value_enum, value_name = "MODE", default_value_t = BoundsArg::Guard)]
     pub bounds_checks: BoundsArg,
+    /// The CPU level compiled code is for (as `build --target-cpu`).
+    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = TargetCpuArg::X86_64V3)]
+    pub target_cpu: TargetCpuArg,
     /// Print every failed command (default: the first 20 per file).
     #[arg(long)]
     pub verbose: bool,
@@ -67,7 +70,7 @@ impl WastCommand {
     pub fn execute(self) -> anyhow::Result<ExitCode> {
         let (mut passed, mut failed) = (0, 0);
         for file in &self.files {
-            let report = run_file(file, self.bounds_checks.into())?;
+            let report = run_file(file, self.bounds_checks.into(), self.target_cpu.into())?;
             let status = if report.failures.is_empty() {
                 "ok  "
             } else {
@@ -146,7 +149,11 @@ fn rejected(module: &mut QuoteWat<'_>, message: &str) -> Result<(), String> {
     }
 }
 
-fn run_file(path: &Path, bounds_checks: wasi_aot_compiler::BoundsChecks) -> anyhow::Result<Report> {
+fn run_file(
+    path: &Path,
+    bounds_checks: wasi_aot_compiler::BoundsChecks,
+    target_cpu: TargetCpu,
+) -> anyhow::Result<Report> {
     let mut report = Report::default();
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
@@ -262,6 +269,7 @@ fn run_file(path: &Path, bounds_checks: wasi_aot_compiler::BoundsChecks) -> anyh
             let options = CompileOptions {
                 bounds_checks,
                 opt_level: OptLevel::Speed,
+                target_cpu,
                 kind: ObjectKind::Library,
                 descriptor_symbol: descriptor_symbol(i),
             };
