@@ -42,16 +42,21 @@ if [ -z "${WASI_AOT:-}" ] && [ ! -x target/release/wasi-aot ]; then
     echo "smoke: building target/release/wasi-aot"
     cargo build --release -p wasi-aot
 fi
-export WASI_AOT="${WASI_AOT:-$PWD/target/release/wasi-aot}"
+
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/wasi-aot-fuzz-smoke.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+
+# The targets run a private copy: a `cargo build` in the same checkout while the smoke
+# run goes on replaces target/release/wasi-aot, and a build that starts at that
+# moment fails (seen once while developing this script, as a false finding).
+cp "${WASI_AOT:-target/release/wasi-aot}" "$scratch/wasi-aot"
+export WASI_AOT="$scratch/wasi-aot"
 
 started=$(date +%s)
 echo "smoke: cargo fuzz build -s none"
 cargo fuzz build -s none
 built=$(date +%s)
 echo "smoke: fuzz targets built in $((built - started)) s"
-
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/wasi-aot-fuzz-smoke.XXXXXX")
-trap 'rm -rf "$scratch"' EXIT
 
 results=()
 failed=0
@@ -82,9 +87,13 @@ for target in "${targets[@]}"; do
         results+=("ok   $line")
     else
         failed=$((failed + 1))
-        results+=("FAIL $line (exit $status; artifacts in fuzz/artifacts/$target)")
-        echo "---- last lines of the $target log ----"
-        tail -n 60 "$log"
+        # The log goes beside the crash input (git ignores fuzz/artifacts).
+        mkdir -p "fuzz/artifacts/$target"
+        cp "$log" "fuzz/artifacts/$target/smoke.log"
+        results+=("FAIL $line (exit $status; input and log in fuzz/artifacts/$target)")
+        echo "---- the $target finding ----"
+        grep -m1 -A20 'panicked at' "$log" || true
+        grep -v '^"' "$log" | tail -n 25
         echo "----"
     fi
 done
