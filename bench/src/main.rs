@@ -665,21 +665,51 @@ fn region_median(samples: &[Sample]) -> Option<Duration> {
     regions.map(|r| median(&r))
 }
 
-/// A Sightglass row's execution time per engine (in [`SIGHTGLASS_ENGINES`] order): the
-/// marked region if every run under every engine reported one, and `true`; otherwise
-/// the unmarked fallback (wasi-aot: whole process minus `baseline`, the `noop`
-/// executable's; the runners: instantiation plus `_start`) and `false`.
-fn sightglass_times(samples: &[Vec<Sample>], baseline: Duration) -> (Vec<Duration>, bool) {
+/// A Sightglass row whose region is within this factor of the `noop` module's under
+/// every engine holds no work to compare: its time is the markers' own cost.
+/// (shootout-nestedloop: clang folded its loops into a closed form, a few multiplies
+/// between the two calls.)
+const EMPTY_REGION_FACTOR: u32 = 3;
+
+/// How a Sightglass row is timed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Timing {
+    /// Between the markers in every engine.
+    Marked,
+    /// Between the markers, but the region is empty (see [`EMPTY_REGION_FACTOR`]): shown,
+    /// left out of the means.
+    Empty,
+    /// Some run never reached `bench.end`: the fallback, see [`fallback_times`].
+    Unmarked,
+}
+
+/// The timing used before the markers were timed, for rows without a usable region (in
+/// [`SIGHTGLASS_ENGINES`] order): wasi-aot's whole process minus `baseline` (the `noop`
+/// executable's), the runners' instantiation plus `_start`.
+fn fallback_times(samples: &[Vec<Sample>], baseline: Duration) -> Vec<Duration> {
+    vec![
+        wall_median(&samples[0]).saturating_sub(baseline),
+        inner_median(&samples[1]),
+        inner_median(&samples[2]),
+    ]
+}
+
+/// A Sightglass row's execution time per engine (in [`SIGHTGLASS_ENGINES`] order) and how
+/// it was timed; `noop` holds the `noop` module's samples.
+fn sightglass_times(samples: &[Vec<Sample>], noop: &[Vec<Sample>]) -> (Vec<Duration>, Timing) {
     let regions: Option<Vec<Duration>> = samples.iter().map(|s| region_median(s)).collect();
     match regions {
-        Some(times) => (times, true),
+        Some(times) => {
+            let empty = times
+                .iter()
+                .zip(noop)
+                .all(|(t, n)| region_median(n).is_some_and(|n| *t <= n * EMPTY_REGION_FACTOR));
+            let timing = if empty { Timing::Empty } else { Timing::Marked };
+            (times, timing)
+        }
         None => (
-            vec![
-                wall_median(&samples[0]).saturating_sub(baseline),
-                inner_median(&samples[1]),
-                inner_median(&samples[2]),
-            ],
-            false,
+            fallback_times(samples, wall_median(&noop[0])),
+            Timing::Unmarked,
         ),
     }
 }
@@ -740,12 +770,42 @@ fn sightglass_section(
     let mut vs_node = Vec::new();
     let mut worst: Option<(f64, String)> = None;
     let mut unmarked = false;
+    let mut empty = Vec::new();
     for program in programs {
         eprintln!("bench:   {}", program.name);
         let samples = measure(env, program, &SIGHTGLASS_ENGINES, policy)?;
-        let (times, marked) = sightglass_times(&samples, baseline);
-        unmarked |= !marked;
+        let (times, timing) = sightglass_times(&samples, noop);
+        unmarked |= timing == Timing::Unmarked;
         let (rw, rn) = (ratio(times[0], times[1]), ratio(times[0], times[2]));
+        let mark = match timing {
+            Timing::Marked => "",
+            Timing::Unmarked => " †",
+            Timing::Empty => {
+                let f = fallback_times(&samples, baseline);
+                empty.push(format!(
+                    "{}: {} / {} / {} ({} vs wasmtime, {} vs node)",
+                    program.name,
+                    fmt_duration(f[0]),
+                    fmt_duration(f[1]),
+                    fmt_duration(f[2]),
+                    fmt_ratio(ratio(f[0], f[1])),
+                    fmt_ratio(ratio(f[0], f[2]))
+                ));
+                writeln!(
+                    s,
+                    "| {} ‡ | {} | {} | {} | {} | {}, not in the means | {} | {} |",
+                    program.name,
+                    samples[0].len(),
+                    fmt_duration(times[0]),
+                    fmt_duration(times[1]),
+                    fmt_duration(times[2]),
+                    fmt_ratio(rw),
+                    fmt_ratio(rn),
+                    fmt_duration(wall_median(&samples[0]))
+                )?;
+                continue;
+            }
+        };
         vs_wasmtime.extend(rw);
         vs_node.extend(rn);
         if let Some(r) = rw {
@@ -757,7 +817,7 @@ fn sightglass_section(
             s,
             "| {}{} | {} | {} | {} | {} | {} | {} | {} |",
             program.name,
-            if marked { "" } else { " †" },
+            mark,
             samples[0].len(),
             fmt_duration(times[0]),
             fmt_duration(times[1]),
@@ -779,6 +839,17 @@ fn sightglass_section(
             s,
             "† The module never called `bench.start`/`bench.end`: timed by the fallback \
              described above, which includes instantiation.\n"
+        )?;
+    }
+    if !empty.is_empty() {
+        writeln!(
+            s,
+            "‡ No work between the markers: the region is within {EMPTY_REGION_FACTOR}× of \
+             the `noop` row's under every engine, so its ratios compare the markers' own \
+             cost, and the row is left out of the means and of the 1.10× check. Timed the \
+             old way (wasi-aot whole process minus `noop`'s / wasmtime and node:wasi \
+             instantiation plus `_start`): {}.\n",
+            empty.join("; ")
         )?;
     }
     let worst_text = worst
