@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Condvar, Mutex, PoisonError};
 
 use cranelift_codegen::control::ControlPlane;
-use cranelift_codegen::ir::UserFuncName;
+use cranelift_codegen::ir::{self, UserFuncName};
 use cranelift_codegen::Context;
 use cranelift_codegen::{Final, MachSrcLoc};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -22,10 +22,11 @@ use crate::emit::{define_bytes, define_descriptor, DescriptorInputs, FunctionCod
 use crate::environ::{
     builtin_signature, trap_from_code, wasm_signature, Callee, ModuleTranslation,
 };
+use crate::inline::{is_inline_candidate, SmallLeaves};
 use crate::module_env::ModuleEnv;
 use crate::trampolines;
 use crate::translate::FuncTranslator;
-use crate::{CompileError, CompileOptions, ImportBinding, ImportInfo, ObjectKind};
+use crate::{CompileError, CompileOptions, ImportBinding, ImportInfo, ObjectKind, OptLevel};
 
 /// The largest function body compiled, in bytes (wasmparser alone allows 7,654,321).
 /// Code generation takes up to about 1.4 KB of memory and 10 µs per byte of body (the
@@ -388,6 +389,27 @@ pub fn compile(
         local_ids,
     };
 
+    // Small leaf functions, translated once more to be inlined into their callers.
+    let inline_callees: HashMap<FuncId, ir::Function> = if options.opt_level == OptLevel::None {
+        HashMap::new()
+    } else {
+        (0..env.bodies.len())
+            .into_par_iter()
+            .filter(|&i| is_inline_candidate(&env.bodies[i]))
+            .map_init(FunctionBuilderContext::new, |fctx, i| {
+                let mut func = ir::Function::new();
+                func.name = UserFuncName::user(0, defined_ids[i].as_u32());
+                FuncTranslator::translate(
+                    &translation,
+                    FunctionBuilder::new(&mut func, fctx),
+                    env.num_imported_funcs + i as u32,
+                    &env.bodies[i],
+                )?;
+                Ok((defined_ids[i], func))
+            })
+            .collect::<Result<_, CompileError>>()?
+    };
+
     let in_flight = InFlight::default();
     let compiled: Vec<CompiledFunction> = (0..env.bodies.len())
         .into_par_iter()
@@ -405,6 +427,15 @@ pub fn compile(
                     index,
                     &env.bodies[i],
                 )?;
+                if !inline_callees.is_empty() {
+                    ctx.inline(SmallLeaves {
+                        callees: &inline_callees,
+                    })
+                    .map_err(|e| CompileError::Codegen {
+                        function: names[i].clone(),
+                        message: format!("inlining: {e:?}"),
+                    })?;
+                }
                 ctx.compile(&*isa, &mut ControlPlane::default())
                     .map_err(|e| CompileError::Codegen {
                         function: names[i].clone(),

@@ -10,6 +10,7 @@ mod emit;
 mod environ;
 mod error;
 mod info;
+mod inline;
 mod isa;
 mod module_env;
 mod trampolines;
