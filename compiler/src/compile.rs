@@ -22,7 +22,7 @@ use crate::emit::{define_bytes, define_descriptor, DescriptorInputs, FunctionCod
 use crate::environ::{
     builtin_signature, trap_from_code, wasm_signature, Callee, ModuleTranslation,
 };
-use crate::inline::{is_inline_candidate, SmallLeaves};
+use crate::inline::{inline_callees, SmallLeaves};
 use crate::module_env::ModuleEnv;
 use crate::trampolines;
 use crate::translate::FuncTranslator;
@@ -393,9 +393,8 @@ pub fn compile(
     let inline_callees: HashMap<FuncId, ir::Function> = if options.opt_level == OptLevel::None {
         HashMap::new()
     } else {
-        (0..env.bodies.len())
+        inline_callees(&env.bodies, env.num_imported_funcs)
             .into_par_iter()
-            .filter(|&i| is_inline_candidate(&env.bodies[i]))
             .map_init(FunctionBuilderContext::new, |fctx, i| {
                 let mut func = ir::Function::new();
                 func.name = UserFuncName::user(0, defined_ids[i].as_u32());
@@ -428,9 +427,7 @@ pub fn compile(
                     &env.bodies[i],
                 )?;
                 if !inline_callees.is_empty() {
-                    ctx.inline(SmallLeaves {
-                        callees: &inline_callees,
-                    })
+                    ctx.inline(SmallLeaves::new(&inline_callees))
                     .map_err(|e| CompileError::Codegen {
                         function: names[i].clone(),
                         message: format!("inlining: {e:?}"),

@@ -15,11 +15,53 @@ use std::collections::HashMap;
 use cranelift_codegen::inline::{Inline, InlineCommand};
 use cranelift_codegen::ir::{self, ExternalName};
 use cranelift_module::FuncId;
+use rayon::prelude::*;
 use wasmparser::{FunctionBody, Operator};
 
 /// The largest body, in bytes (locals declarations included), that is inlined: a few
 /// dozen instructions, so a caller grows by little more than the call it loses.
 pub const MAX_INLINED_BODY_BYTES: u64 = 48;
+
+/// The most functions kept for inlining: their translated bodies stay in memory while
+/// the module compiles (a module of 1,000,000 tiny functions would otherwise hold a
+/// million Cranelift functions at once).
+pub const MAX_INLINE_CALLEES: usize = 10_000;
+
+/// The most calls inlined into one function: Cranelift splits the caller's block at
+/// each inlined call, moving the rest of the block, so a block of 300,000 calls took
+/// minutes when every call was inlined.
+pub const MAX_INLINED_CALLS_PER_FUNCTION: usize = 1_000;
+
+/// The defined functions to inline, as indices into `bodies`: the candidates
+/// ([`is_inline_candidate`]) that some function calls directly, at most
+/// [`MAX_INLINE_CALLEES`] of them, lowest index first. `num_imported` is the number of
+/// imported functions (the index of the first body).
+pub fn inline_callees(bodies: &[FunctionBody<'_>], num_imported: u32) -> Vec<usize> {
+    let targets: Vec<Vec<u32>> = bodies.par_iter().map(direct_call_targets).collect();
+    let mut called = vec![false; bodies.len()];
+    for index in targets.into_iter().flatten() {
+        if let Some(defined) = index.checked_sub(num_imported) {
+            called[defined as usize] = true;
+        }
+    }
+    (0..bodies.len())
+        .filter(|&i| called[i] && is_inline_candidate(&bodies[i]))
+        .take(MAX_INLINE_CALLEES)
+        .collect()
+}
+
+/// The functions `body` calls with `call` (validated, so every index exists).
+fn direct_call_targets(body: &FunctionBody<'_>) -> Vec<u32> {
+    let mut targets = Vec::new();
+    if let Ok(mut ops) = body.get_operators_reader() {
+        while let Ok(op) = ops.read() {
+            if let Operator::Call { function_index } = op {
+                targets.push(function_index);
+            }
+        }
+    }
+    targets
+}
 
 /// Whether `body` may be inlined: small, and made only of operators that neither
 /// trap nor call (locals, globals, constants, control flow inside the function,
@@ -191,10 +233,21 @@ fn cannot_trap_or_call(op: &Operator<'_>) -> bool {
 }
 
 /// Directs Cranelift to inline direct calls to the functions in `callees`, the
-/// translated bodies of the inline candidates, keyed by their symbol.
+/// translated bodies of the inline candidates, keyed by their symbol, into one caller.
 pub struct SmallLeaves<'a> {
-    /// Candidate bodies, as translated (not yet optimised).
-    pub callees: &'a HashMap<FuncId, ir::Function>,
+    callees: &'a HashMap<FuncId, ir::Function>,
+    /// How many more calls may be inlined into this caller.
+    remaining: usize,
+}
+
+impl<'a> SmallLeaves<'a> {
+    /// An inliner for one caller, with `callees` as translated (not yet optimised).
+    pub fn new(callees: &'a HashMap<FuncId, ir::Function>) -> Self {
+        SmallLeaves {
+            callees,
+            remaining: MAX_INLINED_CALLS_PER_FUNCTION,
+        }
+    }
 }
 
 impl Inline for SmallLeaves<'_> {
@@ -212,10 +265,13 @@ impl Inline for SmallLeaves<'_> {
         let name = &caller.params.user_named_funcs()[name];
         // Namespace 0 holds module functions; a candidate is always a defined one.
         match self.callees.get(&FuncId::from_u32(name.index)) {
-            Some(body) if name.namespace == 0 => InlineCommand::Inline {
-                callee: Cow::Borrowed(body),
-                visit_callee: false,
-            },
+            Some(body) if name.namespace == 0 && self.remaining > 0 => {
+                self.remaining -= 1;
+                InlineCommand::Inline {
+                    callee: Cow::Borrowed(body),
+                    visit_callee: false,
+                }
+            }
             _ => InlineCommand::KeepCall,
         }
     }
