@@ -427,10 +427,11 @@ pub fn compile(
                     &env.bodies[i],
                 )?;
                 if !inline_callees.is_empty() {
-                    ctx.inline(SmallLeaves::new(&inline_callees))
-                    .map_err(|e| CompileError::Codegen {
-                        function: names[i].clone(),
-                        message: format!("inlining: {e:?}"),
+                    ctx.inline(SmallLeaves::new(&inline_callees)).map_err(|e| {
+                        CompileError::Codegen {
+                            function: names[i].clone(),
+                            message: format!("inlining: {e:?}"),
+                        }
                     })?;
                 }
                 ctx.compile(&*isa, &mut ControlPlane::default())

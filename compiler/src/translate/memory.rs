@@ -134,7 +134,7 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// Stores the top value; `narrow` truncates it to a smaller width first.
-    fn store(&mut self, memarg: MemArg, narrow: Option<Type>) {
+    pub(crate) fn store(&mut self, memarg: MemArg, narrow: Option<Type>) {
         let value = self.pop();
         let index = self.pop();
         let value_ty = self.builder.func.dfg.value_type(value);

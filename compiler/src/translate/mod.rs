@@ -16,6 +16,7 @@ mod numeric;
 mod simd;
 mod table;
 mod variables;
+mod wide_multiply;
 
 use std::collections::HashMap;
 
@@ -204,17 +205,22 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         }
         t.control.push(Frame::function(exit, results.len()));
 
-        let mut ops = body.get_operators_reader().map_err(invalid)?;
-        while !ops.eof() {
-            let (op, offset) = ops.read_with_offset().map_err(invalid)?;
-            t.builder.set_srcloc(SourceLoc::new(offset as u32));
-            t.translate_operator(&op).map_err(|e| match e {
-                CompileError::Unsupported(what) => CompileError::Unsupported(format!(
-                    "{what} (in function {} at byte offset {offset:#x})",
-                    module.env.func_name(func_index)
-                )),
-                other => other,
-            })?;
+        if let Some(stores) = wide_multiply::recognize_multi3(func_type, body) {
+            t.translate_multi3(&stores);
+            t.builder.ins().jump(exit, &[]);
+        } else {
+            let mut ops = body.get_operators_reader().map_err(invalid)?;
+            while !ops.eof() {
+                let (op, offset) = ops.read_with_offset().map_err(invalid)?;
+                t.builder.set_srcloc(SourceLoc::new(offset as u32));
+                t.translate_operator(&op).map_err(|e| match e {
+                    CompileError::Unsupported(what) => CompileError::Unsupported(format!(
+                        "{what} (in function {} at byte offset {offset:#x})",
+                        module.env.func_name(func_index)
+                    )),
+                    other => other,
+                })?;
+            }
         }
         // The final `end` switched to the exit block if anything reaches it; otherwise
         // the exit block is dead but still needs its return.
