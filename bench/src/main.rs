@@ -873,8 +873,9 @@ fn sightglass_section(
          pattern repeats under load at higher times), the whole spread between the two \
          engines' sieve times. Aligning loop headers to 32 or 64 bytes would not fix it (the \
          offsets that put the loop headers on such boundaries, 20-22 and 56-57, are slow), \
-         so function placement is not tuned to this benchmark, and its ratio moves with \
-         unrelated code-size changes.\n"
+         so placement is not tuned to this benchmark: every wasi-aot function starts a \
+         64-byte line, which puts this loop's entry at offset 16, a slow one, and wasmtime's \
+         happens to be at 30 (its functions start 32-byte aligned after a longer prologue).\n"
     )?;
     Ok(s)
 }
