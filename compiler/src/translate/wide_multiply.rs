@@ -294,48 +294,13 @@ mod tests {
     /// What [`recognize_multi3`] says of each defined function of `wat`, by name.
     fn recognized(wat: &str) -> Vec<(String, Option<[ProductStore; 2]>)> {
         let wasm = crate::read_input(wat.as_bytes(), std::path::Path::new("t.wat")).unwrap();
-        let mut types = Vec::new();
-        let mut func_types = Vec::new();
-        let mut names = Vec::new();
-        let mut results = Vec::new();
-        let mut imported = 0;
-        for payload in wasmparser::Parser::new(0).parse_all(&wasm) {
-            match payload.unwrap() {
-                wasmparser::Payload::TypeSection(reader) => {
-                    for group in reader {
-                        for sub in group.unwrap().into_types() {
-                            types.push(sub.unwrap_func().clone());
-                        }
-                    }
-                }
-                wasmparser::Payload::ImportSection(reader) => {
-                    imported += reader.into_imports().count();
-                }
-                wasmparser::Payload::FunctionSection(reader) => {
-                    func_types = reader.into_iter().map(|t| t.unwrap()).collect();
-                }
-                wasmparser::Payload::CodeSectionEntry(body) => {
-                    let ty = &types[func_types[results.len()] as usize];
-                    results.push(recognize_multi3(ty, &body));
-                }
-                wasmparser::Payload::CustomSection(section) => {
-                    if let wasmparser::KnownCustom::Name(reader) = section.as_known() {
-                        for name in reader {
-                            if let Ok(wasmparser::Name::Function(map)) = name {
-                                for naming in map {
-                                    let naming = naming.unwrap();
-                                    names.push((naming.index as usize, naming.name.to_string()));
-                                }
-                            }
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        names
-            .into_iter()
-            .filter_map(|(index, name)| Some((name, *results.get(index.checked_sub(imported)?)?)))
+        let env = crate::module_env::ModuleEnv::parse(&wasm).unwrap();
+        (env.num_imported_funcs..)
+            .zip(&env.bodies)
+            .map(|(index, body)| {
+                let stores = recognize_multi3(env.func_type(index), body);
+                (env.func_name(index), stores)
+            })
             .collect()
     }
 
