@@ -10,7 +10,9 @@ use cranelift_codegen::ir::{self, UserFuncName};
 use cranelift_codegen::Context;
 use cranelift_codegen::{Final, MachSrcLoc};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use cranelift_module::{default_libcall_names, FuncId, Linkage, Module, ModuleReloc};
+use cranelift_module::{
+    default_libcall_names, FuncId, Linkage, Module, ModuleReloc, ModuleRelocTarget,
+};
 use cranelift_object::{ObjectBuilder, ObjectModule};
 use rayon::prelude::*;
 use wasi_aot_abi::builtins;
@@ -24,6 +26,7 @@ use crate::environ::{
 };
 use crate::inline::{inline_callees, SmallLeaves};
 use crate::module_env::ModuleEnv;
+use crate::placement;
 use crate::trampolines;
 use crate::translate::FuncTranslator;
 use crate::{CompileError, CompileOptions, ImportBinding, ImportInfo, ObjectKind, OptLevel};
@@ -224,6 +227,34 @@ struct CompiledFunction {
     relocs: Vec<ModuleReloc>,
     traps: Vec<TrapRecord>,
     calls: Vec<CallRecord>,
+}
+
+impl CompiledFunction {
+    /// The function with `pad` bytes of [`placement::padding_bytes`] before its first
+    /// instruction (`id` is its own id), every code offset moved to match.
+    fn with_entry_padding(mut self, id: FuncId, pad: u32) -> Self {
+        if pad == 0 {
+            return self;
+        }
+        let mut bytes = placement::padding_bytes(pad);
+        bytes.extend_from_slice(&self.bytes);
+        self.bytes = bytes;
+        for reloc in &mut self.relocs {
+            reloc.offset += pad;
+            if let ModuleRelocTarget::FunctionOffset(target, offset) = &mut reloc.name {
+                if *target == id {
+                    *offset += pad;
+                }
+            }
+        }
+        for trap in &mut self.traps {
+            trap.code_offset += pad;
+        }
+        for call in &mut self.calls {
+            call.return_offset += pad;
+        }
+        self
+    }
 }
 
 /// The wasm offset of the instruction whose code covers `code_offset`, or `fallback`
@@ -441,7 +472,7 @@ pub fn compile(
                     })?;
                 let code = ctx.compiled_code().expect("just compiled");
                 let body_offset = env.bodies[i].range().start as u32;
-                Ok(CompiledFunction {
+                let function = CompiledFunction {
                     bytes: code.code_buffer().to_vec(),
                     // Every function starts a 64-byte cache line, so where its loops
                     // fall within fetch/µop-cache lines depends on its own code only,
@@ -458,7 +489,12 @@ pub fn compile(
                         .collect(),
                     traps: trap_records(code, body_offset),
                     calls: call_records(code, body_offset),
-                })
+                };
+                let code_len = function.bytes.len() as u32;
+                Ok(function.with_entry_padding(
+                    id,
+                    placement::entry_padding(&code.bb_starts, &code.bb_edges, code_len),
+                ))
             },
         )
         .collect::<Result<_, CompileError>>()?;

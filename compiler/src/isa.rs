@@ -29,7 +29,7 @@ pub fn target_isa(
         OptLevel::Speed => "speed",
         OptLevel::SpeedAndSize => "speed_and_size",
     };
-    let settings: [(&str, &str); 7] = [
+    let settings: [(&str, &str); 8] = [
         ("opt_level", level),
         // Executables are PIE: calls to runtime symbols go through the GOT.
         ("is_pic", "true"),
@@ -48,6 +48,8 @@ pub fn target_isa(
         ("unwind_info", "false"),
         // The stack limit check in every prologue replaces stack probes.
         ("enable_probestack", "false"),
+        // Block offsets and edges, from which `crate::placement` finds the loops.
+        ("machine_code_cfg_info", "true"),
     ];
     for (name, value) in settings {
         flags.set(name, value).map_err(|e| err(&e))?;

@@ -13,6 +13,7 @@ mod info;
 mod inline;
 mod isa;
 mod module_env;
+mod placement;
 mod trampolines;
 mod translate;
 
