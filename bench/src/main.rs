@@ -865,17 +865,15 @@ fn sightglass_section(
     )?;
     writeln!(
         s,
-        "Code placement: shootout-sieve's hot loop is the same machine code under wasi-aot \
-         and wasmtime, byte for byte; what differs is where it falls within 64-byte lines. \
-         `bench/placement/sieve-loop.c` runs those bytes in a native program at every offset \
-         (`sh bench/placement/scan.sh`): on this machine the loop takes about 0.22-0.25 s at \
-         offsets 4-6 and 30-46 and 0.32-0.56 s elsewhere (measured on an idle machine; the \
-         pattern repeats under load at higher times), the whole spread between the two \
-         engines' sieve times. Aligning loop headers to 32 or 64 bytes would not fix it (the \
-         offsets that put the loop headers on such boundaries, 20-22 and 56-57, are slow), \
-         so placement is not tuned to this benchmark: every wasi-aot function starts a \
-         64-byte line, which puts this loop's entry at offset 16, a slow one, and wasmtime's \
-         happens to be at 30 (its functions start 32-byte aligned after a longer prologue).\n"
+        "Code placement: the same loop runs at different speeds depending on where it falls \
+         within 64-byte lines. `bench/placement/sieve-loop.c` runs shootout-sieve's hot loop \
+         (the same instructions under wasi-aot and wasmtime) at every offset within a line \
+         (`sh bench/placement/scan.sh`): on this machine its inner loop takes about 0.27 s \
+         wherever it crosses a 64-byte boundary and 0.17-0.25 s wherever it sits inside one \
+         line. wasi-aot pads each function's entry so that its small innermost loops sit \
+         inside one line (`compiler/src/placement.rs`); without that, this loop crossed a \
+         line and shootout-sieve took 1.59x wasmtime's time (wasmtime's copy happened not to \
+         cross one).\n"
     )?;
     Ok(s)
 }
