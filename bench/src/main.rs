@@ -326,17 +326,18 @@ fn c_programs(env: &Env) -> Result<Vec<Program>> {
 // ---------------------------------------------------------------------------------------
 // Compile time
 
-/// The `CC` that makes `wasi-aot build` link with LLD, if `ld.lld` is on the `PATH`.
-const LLD_CC: &str = "cc -fuse-ld=lld";
+/// The `CC` that makes `wasi-aot build` link with the toolchain's default linker, GNU ld
+/// (a set `CC` turns off its choice of GNU gold).
+const GNU_LD_CC: &str = "cc";
 
-/// Whether `ld.lld` is on the `PATH` (for the LLD build column).
-fn lld_available() -> bool {
+/// Whether GNU ld (`ld`) is on the `PATH` (for the GNU ld build column).
+fn gnu_ld_available() -> bool {
     std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("ld.lld").is_file()))
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("ld").is_file()))
 }
 
 /// `wasi-aot build` of `wasm` into `exe`, preopening `dir` as `.`; with `cc` as `CC` if
-/// given (else the environment's, normally unset: `cc` with the system's GNU ld).
+/// given (else the environment's, normally unset: `cc`, with GNU gold where installed).
 fn aot_build(
     env: &Env,
     wasm: &Path,
@@ -412,8 +413,8 @@ struct CompileRow {
     wasm_bytes: u64,
     code_bytes: u64,
     build: Duration,
-    /// The whole build linking with LLD, if it is installed.
-    build_lld: Option<Duration>,
+    /// The whole build linking with GNU ld, if it is installed.
+    build_gnu_ld: Option<Duration>,
     compiler: Duration,
     wasmtime: Duration,
 }
@@ -425,20 +426,20 @@ fn compile_times(
     runs: usize,
 ) -> Result<CompileRow> {
     let wasm = read(&program.wasm)?;
-    let lld = lld_available();
+    let gnu_ld = gnu_ld_available();
     let mut build = Vec::new();
-    let mut build_lld = Vec::new();
+    let mut build_gnu_ld = Vec::new();
     let mut compiler = Vec::new();
     for _ in 0..runs {
-        if lld {
-            build_lld.push(aot_build(
+        if gnu_ld {
+            build_gnu_ld.push(aot_build(
                 env,
                 &program.wasm,
                 &program.dir,
                 &program.aot_exe,
                 link_stubs,
                 &[],
-                Some(LLD_CC),
+                Some(GNU_LD_CC),
             )?);
         }
         // The default link last, so that the executables measured later are its output.
@@ -459,7 +460,7 @@ fn compile_times(
         wasm_bytes: wasm.len() as u64,
         code_bytes: code_section_size(&wasm),
         build: median(&build),
-        build_lld: lld.then(|| median(&build_lld)),
+        build_gnu_ld: gnu_ld.then(|| median(&build_gnu_ld)),
         compiler: median(&compiler),
         wasmtime: median(&wasmtime),
     })
@@ -470,13 +471,13 @@ fn compile_largest(env: &Env, wasm_path: &Path, runs: usize) -> Result<CompileRo
     let exe = env.work.join("largest.aot");
     let cwasm = env.work.join("largest.cwasm");
     let dir = wasm_path.parent().context("module without a directory")?;
-    let lld = lld_available();
+    let gnu_ld = gnu_ld_available();
     let mut build = Vec::new();
-    let mut build_lld = Vec::new();
+    let mut build_gnu_ld = Vec::new();
     let mut compiler = Vec::new();
     for _ in 0..runs {
-        for (cc, times) in [(None, &mut build), (Some(LLD_CC), &mut build_lld)] {
-            if cc.is_none() || lld {
+        for (cc, times) in [(None, &mut build), (Some(GNU_LD_CC), &mut build_gnu_ld)] {
+            if cc.is_none() || gnu_ld {
                 times.push(aot_build(
                     env,
                     wasm_path,
@@ -505,7 +506,7 @@ fn compile_largest(env: &Env, wasm_path: &Path, runs: usize) -> Result<CompileRo
         wasm_bytes: wasm.len() as u64,
         code_bytes: code_section_size(&wasm),
         build: median(&build),
-        build_lld: lld.then(|| median(&build_lld)),
+        build_gnu_ld: gnu_ld.then(|| median(&build_gnu_ld)),
         compiler: median(&compiler),
         wasmtime: median(&wasmtime),
     })
@@ -564,24 +565,25 @@ fn compile_section(rows: &[CompileRow], largest: Option<&CompileRow>) -> String 
     let _ = writeln!(
         s,
         "Medians of {COMPILE_RUNS} runs. *wasi-aot build* is the whole command (validate, compile on \
-         all cores, write the object, link with `cc`, which uses GNU ld here as on a fresh CI \
-         machine); *build, LLD* is the same with `CC=\"{LLD_CC}\"` (where `ld.lld` is \
-         installed); *compiler* is the same compilation in-process without the link; \
+         all cores, write the object, link with `cc` and GNU gold, which wasi-aot picks \
+         when `ld.gold` is installed, as here and on a fresh CI machine); *build, GNU ld* is \
+         the same with `CC=\"{GNU_LD_CC}\"`, which links with the toolchain's default \
+         linker; *compiler* is the same compilation in-process without the link; \
          *wasmtime* is `wasmtime.Module(engine, wasm)` (its precompilation: validate and \
          compile on all cores) timed in-process. Ratios below 1 mean wasi-aot is faster.\n"
     );
     let _ = writeln!(
         s,
-        "| module | wasm size | code section | wasi-aot build | build, LLD | compiler | wasmtime | build / wasmtime | build, LLD / wasmtime | compiler / wasmtime |"
+        "| module | wasm size | code section | wasi-aot build | build, GNU ld | compiler | wasmtime | build / wasmtime | build, GNU ld / wasmtime | compiler / wasmtime |"
     );
     let _ = writeln!(
         s,
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     );
     let mut build_ratios = Vec::new();
-    let mut lld_ratios = Vec::new();
+    let mut gnu_ld_ratios = Vec::new();
     let mut compiler_ratios = Vec::new();
-    let (mut total_build, mut total_lld, mut total_compiler, mut total_wasmtime) = (
+    let (mut total_build, mut total_gnu_ld, mut total_compiler, mut total_wasmtime) = (
         Duration::ZERO,
         Duration::ZERO,
         Duration::ZERO,
@@ -594,14 +596,16 @@ fn compile_section(rows: &[CompileRow], largest: Option<&CompileRow>) -> String 
         .chain(largest.map(|r| (r, true)));
     for (row, is_largest) in tagged {
         let b = ratio(row.build, row.wasmtime);
-        let l = row.build_lld.and_then(|lld| ratio(lld, row.wasmtime));
+        let l = row
+            .build_gnu_ld
+            .and_then(|gnu_ld| ratio(gnu_ld, row.wasmtime));
         let c = ratio(row.compiler, row.wasmtime);
         if !is_largest {
             build_ratios.extend(b);
-            lld_ratios.extend(l);
+            gnu_ld_ratios.extend(l);
             compiler_ratios.extend(c);
             total_build += row.build;
-            total_lld += row.build_lld.unwrap_or_default();
+            total_gnu_ld += row.build_gnu_ld.unwrap_or_default();
             total_compiler += row.compiler;
             total_wasmtime += row.wasmtime;
         }
@@ -616,7 +620,7 @@ fn compile_section(rows: &[CompileRow], largest: Option<&CompileRow>) -> String 
             fmt_size(row.wasm_bytes),
             fmt_size(row.code_bytes),
             fmt_duration(row.build),
-            optional(row.build_lld),
+            optional(row.build_gnu_ld),
             fmt_duration(row.compiler),
             fmt_duration(row.wasmtime),
             fmt_ratio(b),
@@ -624,16 +628,16 @@ fn compile_section(rows: &[CompileRow], largest: Option<&CompileRow>) -> String 
             fmt_ratio(c)
         );
     }
-    let has_lld = rows.iter().all(|r| r.build_lld.is_some()) && !rows.is_empty();
+    let has_gnu_ld = rows.iter().all(|r| r.build_gnu_ld.is_some()) && !rows.is_empty();
     let _ = writeln!(
         s,
         "| **total / geomean** (without the largest) | | | {} | {} | {} | {} | {} | {} | {} |",
         fmt_duration(total_build),
-        optional(has_lld.then_some(total_lld)),
+        optional(has_gnu_ld.then_some(total_gnu_ld)),
         fmt_duration(total_compiler),
         fmt_duration(total_wasmtime),
         fmt_ratio(geomean(&build_ratios)),
-        fmt_ratio(has_lld.then(|| geomean(&lld_ratios)).flatten()),
+        fmt_ratio(has_gnu_ld.then(|| geomean(&gnu_ld_ratios)).flatten()),
         fmt_ratio(geomean(&compiler_ratios))
     );
     let _ = writeln!(s);

@@ -132,8 +132,8 @@ struct KeyInputs<'a> {
     settings: &'a Settings,
     /// SHA-256 of each `--link` file's contents, in order.
     link_hashes: Vec<[u8; 32]>,
-    /// The C compiler (`$CC`), which does the linking.
-    cc: Option<OsString>,
+    /// The linker driver ([`crate::link::link_driver`]).
+    cc: OsString,
     /// Identifies the `wasi-aot` that builds: its version, and the size and modification
     /// time of its executable (so that a rebuilt compiler never reuses stale results
     /// while its version number stays the same).
@@ -160,7 +160,7 @@ fn cache_key(wasm: &[u8], settings: &Settings) -> anyhow::Result<String> {
         wasm,
         settings,
         link_hashes,
-        cc: std::env::var_os("CC").filter(|cc| !cc.is_empty()),
+        cc: crate::link::link_driver(),
         tool: tool_identity(),
         runtime: RUNTIME_SHA256,
     }))
@@ -225,10 +225,7 @@ fn compute_key(inputs: &KeyInputs<'_>) -> String {
     for hash in &inputs.link_hashes {
         h.field("link", hash);
     }
-    match &inputs.cc {
-        Some(cc) => h.field("cc", cc.as_bytes()),
-        None => h.field("no-cc", &[]),
-    }
+    h.field("cc", inputs.cc.as_bytes());
     hex(&h.0.finalize())
 }
 
@@ -270,7 +267,7 @@ mod tests {
         wasm: Vec<u8>,
         settings: Settings,
         link_hashes: Vec<[u8; 32]>,
-        cc: Option<OsString>,
+        cc: OsString,
         tool: String,
         runtime: String,
     }
@@ -280,7 +277,7 @@ mod tests {
             wasm: WASM.to_vec(),
             settings: settings(),
             link_hashes: vec![],
-            cc: None,
+            cc: "cc".into(),
             tool: "0.1.0 x".into(),
             runtime: "abc".into(),
         };
@@ -313,7 +310,8 @@ mod tests {
             ("wasm", key_with(|p| p.wasm.push(0))),
             ("tool", key_with(|p| p.tool = "0.2.0 x".into())),
             ("runtime", key_with(|p| p.runtime = "abd".into())),
-            ("cc", key_with(|p| p.cc = Some("clang".into()))),
+            ("cc", key_with(|p| p.cc = "clang".into())),
+            ("linker", key_with(|p| p.cc = "cc -fuse-ld=gold".into())),
             ("link", key_with(|p| p.link_hashes = vec![[0; 32]])),
             (
                 "link order",

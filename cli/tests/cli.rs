@@ -175,6 +175,59 @@ fn build_writes_an_executable() {
     );
 }
 
+/// `wasi-aot build echo.wat -o NAME` in `s` with `CC` unset and `path_prefix` before
+/// `PATH`; returns the executable's bytes after checking that it runs.
+fn build_with_default_linker(s: &Scratch, path_prefix: &std::path::Path, name: &str) -> Vec<u8> {
+    let path = std::env::join_paths(
+        std::iter::once(path_prefix.to_path_buf())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_wasi-aot"))
+        .args(["build", "echo.wat", "-o", name, "-O0"])
+        .current_dir(s.dir.path())
+        .env("WASI_AOT_CACHE_DIR", s.cache())
+        .env("PATH", path)
+        .env_remove("CC")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let run = Command::new(s.path(name)).arg("x").output().unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    fs::read(s.path(name)).unwrap()
+}
+
+#[test]
+fn links_with_gold_where_installed_and_falls_back_to_the_default_linker() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let s = Scratch::new();
+    s.write("echo.wat", ECHO_ARGS);
+    // GNU gold marks its output with this note section.
+    let gold_note = b".note.gnu.gold-version";
+    let linked_by_gold = |exe: &[u8]| exe.windows(gold_note.len()).any(|w| w == gold_note);
+
+    // An `ld.gold` that always fails: the build still succeeds, with the default linker.
+    let fake = s.path("fake-bin");
+    fs::create_dir(&fake).unwrap();
+    let marker = s.path("gold-was-tried");
+    let script = fake.join("ld.gold");
+    fs::write(
+        &script,
+        format!("#!/bin/sh\ntouch '{}'\nexit 1\n", marker.display()),
+    )
+    .unwrap();
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    let exe = build_with_default_linker(&s, &fake, "echo-fallback");
+    assert!(marker.exists(), "gold on PATH is tried first");
+    assert!(!linked_by_gold(&exe));
+
+    // The machine's own gold, where there is one.
+    let real_gold = std::env::split_paths(&std::env::var_os("PATH").unwrap())
+        .any(|dir| dir.join("ld.gold").is_file());
+    let exe = build_with_default_linker(&s, &s.path("no-such-dir"), "echo-default");
+    assert_eq!(linked_by_gold(&exe), real_gold);
+}
+
 #[test]
 fn run_builds_once_and_hands_over_the_process() {
     let s = Scratch::new();
