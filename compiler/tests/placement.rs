@@ -1,5 +1,5 @@
 //! Small innermost loops never cross a 64-byte line in the compiled code, whatever the
-//! code before them (see `compiler/src/placement.rs`).
+//! code before them (see `compiler/src/placement.rs`), and the code starts a page.
 
 use object::{Object, ObjectSection, ObjectSymbol, SymbolKind};
 use wasi_aot_compiler::{compile, read_input, CompileOptions, ImportBinding};
@@ -65,6 +65,13 @@ fn small_loops_sit_inside_one_line_whatever_precedes_them() {
         .unwrap();
         let (address, code) = function_code(&obj, "sum");
         assert_eq!(address % 64, 0, "functions start a line");
+        let file = object::File::parse(&*obj).unwrap();
+        let text = file.section_by_name(".text").unwrap();
+        assert_eq!(
+            text.align(),
+            4096,
+            "the code starts a page in the executable"
+        );
         // Cranelift's prologue starts with `push rbp`; padding comes before it.
         let prologue = code.iter().position(|&b| b == 0x55).unwrap();
         if prologue > 0 {
