@@ -121,7 +121,7 @@ const USE_GOLD: &str = "-fuse-ld=gold";
 /// take 4 to 11 ms less.
 fn uses_gold() -> bool {
     use std::os::unix::fs::PermissionsExt as _;
-    if std::env::var_os("CC").is_some_and(|cc| !cc.is_empty()) {
+    if cc_from_env().is_some() {
         return false;
     }
     let Some(path) = std::env::var_os("PATH") else {
@@ -136,7 +136,7 @@ fn uses_gold() -> bool {
 /// The linker driver as executables' bytes depend on it (for cache keys): `$CC` when
 /// set, else `cc`, with [`USE_GOLD`] when links use gold.
 pub fn link_driver() -> OsString {
-    match std::env::var_os("CC").filter(|cc| !cc.is_empty()) {
+    match cc_from_env() {
         Some(cc) => cc,
         None if uses_gold() => format!("cc {USE_GOLD}").into(),
         None => "cc".into(),
@@ -185,7 +185,7 @@ pub fn runtime_archive_bytes() -> &'static [u8] {
 /// The C compiler driver: `$CC` split at whitespace (a program and its arguments), or
 /// `cc`. Returns the program name (for messages) and a command running it.
 pub fn cc_command() -> (OsString, Command) {
-    let cc = std::env::var_os("CC").filter(|cc| !cc.is_empty());
+    let cc = cc_from_env();
     let words: Vec<OsString> = match cc.as_ref().and_then(|cc| cc.to_str()) {
         Some(cc) => cc.split_whitespace().map(OsString::from).collect(),
         // A non-UTF-8 `CC` is used whole, as a program path.
@@ -198,6 +198,11 @@ pub fn cc_command() -> (OsString, Command) {
     let mut command = Command::new(&program);
     command.args(args);
     (program, command)
+}
+
+/// `$CC`, if set and not empty.
+fn cc_from_env() -> Option<OsString> {
+    std::env::var_os("CC").filter(|cc| !cc.is_empty())
 }
 
 /// `path`, written so that the C compiler cannot take it for an option (`-x.o` becomes
