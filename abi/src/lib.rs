@@ -10,6 +10,7 @@
 //! - [`constexpr`]: the encoding of constant expressions (global and segment initialisers);
 //! - [`host`]: which imports the runtime itself provides (WASI) and the symbol naming rule;
 //! - [`exec_config`]: the capabilities baked into an executable at build time;
+//! - [`image`]: executables written without a linker (a runtime template plus the module);
 //! - [`cpu`]: the CPU features generated code may use and the levels that name them.
 //!
 //! This crate has no dependencies and targets 64-bit hosts only.
@@ -20,6 +21,7 @@ pub mod cpu;
 pub mod descriptor;
 pub mod exec_config;
 pub mod host;
+pub mod image;
 pub mod trap;
 pub mod vmctx;
 

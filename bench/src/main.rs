@@ -280,7 +280,6 @@ fn noop_program(env: &Env) -> Result<Program> {
         &program.aot_exe,
         true,
         &[],
-        None,
     )?;
     wasmtime_compile(env, &program.wasm, &program.cwasm, 1)?;
     Ok(program)
@@ -326,18 +325,13 @@ fn c_programs(env: &Env) -> Result<Vec<Program>> {
 // ---------------------------------------------------------------------------------------
 // Compile time
 
-/// The `CC` that makes `wasi-aot build` link with the toolchain's default linker, GNU ld
-/// (a set `CC` turns off its choice of GNU gold).
-const GNU_LD_CC: &str = "cc";
+/// What makes a Sightglass module build without `--link`: its `bench.start` and
+/// `bench.end` imports, which nothing but the bench's markers provide, become stubs
+/// (that build is timed, never run).
+const STUB_BENCH_IMPORTS: &[&str] = &["--unknown-imports", "trap"];
 
-/// Whether GNU ld (`ld`) is on the `PATH` (for the GNU ld build column).
-fn gnu_ld_available() -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("ld").is_file()))
-}
-
-/// `wasi-aot build` of `wasm` into `exe`, preopening `dir` as `.`; with `cc` as `CC` if
-/// given (else the environment's, normally unset: `cc`, with GNU gold where installed).
+/// `wasi-aot build` of `wasm` into `exe`, preopening `dir` as `.`, with `--link` and the
+/// bench markers if `link_stubs`.
 fn aot_build(
     env: &Env,
     wasm: &Path,
@@ -345,14 +339,10 @@ fn aot_build(
     exe: &Path,
     link_stubs: bool,
     extra: &[&str],
-    cc: Option<&str>,
 ) -> Result<Duration> {
     let mut grant = dir.as_os_str().to_os_string();
     grant.push("::.");
     let mut cmd = Command::new(&env.wasi_aot);
-    if let Some(cc) = cc {
-        cmd.env("CC", cc);
-    }
     cmd.arg("build")
         .arg(wasm)
         .arg("-o")
@@ -413,8 +403,8 @@ struct CompileRow {
     wasm_bytes: u64,
     code_bytes: u64,
     build: Duration,
-    /// The whole build linking with GNU ld, if it is installed.
-    build_gnu_ld: Option<Duration>,
+    /// The whole build with a `--link` file, which `cc` links.
+    build_cc: Duration,
     compiler: Duration,
     wasmtime: Duration,
 }
@@ -426,31 +416,34 @@ fn compile_times(
     runs: usize,
 ) -> Result<CompileRow> {
     let wasm = read(&program.wasm)?;
-    let gnu_ld = gnu_ld_available();
+    // The executables measured later are the last builds: with the bench markers for
+    // Sightglass modules, without a linker for the C programs.
+    let scratch = env.work.join(format!("{}.scratch", program.name));
+    let (image_exe, cc_exe) = if link_stubs {
+        (&scratch, &program.aot_exe)
+    } else {
+        (&program.aot_exe, &scratch)
+    };
+    let stub = if link_stubs { STUB_BENCH_IMPORTS } else { &[] };
     let mut build = Vec::new();
-    let mut build_gnu_ld = Vec::new();
+    let mut build_cc = Vec::new();
     let mut compiler = Vec::new();
     for _ in 0..runs {
-        if gnu_ld {
-            build_gnu_ld.push(aot_build(
-                env,
-                &program.wasm,
-                &program.dir,
-                &program.aot_exe,
-                link_stubs,
-                &[],
-                Some(GNU_LD_CC),
-            )?);
-        }
-        // The default link last, so that the executables measured later are its output.
         build.push(aot_build(
             env,
             &program.wasm,
             &program.dir,
-            &program.aot_exe,
-            link_stubs,
+            image_exe,
+            false,
+            stub,
+        )?);
+        build_cc.push(aot_build(
+            env,
+            &program.wasm,
+            &program.dir,
+            cc_exe,
+            true,
             &[],
-            None,
         )?);
         compiler.push(compile_in_process(&wasm)?);
     }
@@ -460,7 +453,7 @@ fn compile_times(
         wasm_bytes: wasm.len() as u64,
         code_bytes: code_section_size(&wasm),
         build: median(&build),
-        build_gnu_ld: gnu_ld.then(|| median(&build_gnu_ld)),
+        build_cc: median(&build_cc),
         compiler: median(&compiler),
         wasmtime: median(&wasmtime),
     })
@@ -471,23 +464,13 @@ fn compile_largest(env: &Env, wasm_path: &Path, runs: usize) -> Result<CompileRo
     let exe = env.work.join("largest.aot");
     let cwasm = env.work.join("largest.cwasm");
     let dir = wasm_path.parent().context("module without a directory")?;
-    let gnu_ld = gnu_ld_available();
     let mut build = Vec::new();
-    let mut build_gnu_ld = Vec::new();
+    let mut build_cc = Vec::new();
     let mut compiler = Vec::new();
     for _ in 0..runs {
-        for (cc, times) in [(None, &mut build), (Some(GNU_LD_CC), &mut build_gnu_ld)] {
-            if cc.is_none() || gnu_ld {
-                times.push(aot_build(
-                    env,
-                    wasm_path,
-                    dir,
-                    &exe,
-                    false,
-                    &["--unknown-imports", "trap"],
-                    cc,
-                )?);
-            }
+        for (link_stubs, times) in [(false, &mut build), (true, &mut build_cc)] {
+            let trap = ["--unknown-imports", "trap"];
+            times.push(aot_build(env, wasm_path, dir, &exe, link_stubs, &trap)?);
         }
         compiler.push(compile_in_process(&wasm)?);
     }
@@ -506,7 +489,7 @@ fn compile_largest(env: &Env, wasm_path: &Path, runs: usize) -> Result<CompileRo
         wasm_bytes: wasm.len() as u64,
         code_bytes: code_section_size(&wasm),
         build: median(&build),
-        build_gnu_ld: gnu_ld.then(|| median(&build_gnu_ld)),
+        build_cc: median(&build_cc),
         compiler: median(&compiler),
         wasmtime: median(&wasmtime),
     })
@@ -564,48 +547,47 @@ fn compile_section(rows: &[CompileRow], largest: Option<&CompileRow>) -> String 
     let _ = writeln!(s, "## Compile time\n");
     let _ = writeln!(
         s,
-        "Medians of {COMPILE_RUNS} runs. *wasi-aot build* is the whole command (validate, compile on \
-         all cores, write the object, link with `cc` and GNU gold, which wasi-aot picks \
-         when `ld.gold` is installed, as here and on a fresh CI machine); *build, GNU ld* is \
-         the same with `CC=\"{GNU_LD_CC}\"`, which links with the toolchain's default \
-         linker; *compiler* is the same compilation in-process without the link; \
-         *wasmtime* is `wasmtime.Module(engine, wasm)` (its precompilation: validate and \
+        "Medians of {COMPILE_RUNS} runs. *wasi-aot build* is the whole command as it runs \
+         without `--link` files (validate, compile on all cores, append the module to the \
+         cached runtime template: no linker runs; Sightglass modules get \
+         `--unknown-imports trap` for their two bench imports); *build with `--link`* is \
+         the same with the bench markers' object as a `--link` file, which makes `cc` link \
+         the executable (GNU gold where installed, as here); *compiler* is the same \
+         compilation in-process, without writing an executable; *wasmtime* is \
+         `wasmtime.Module(engine, wasm)` (its precompilation: validate and \
          compile on all cores) timed in-process. Ratios below 1 mean wasi-aot is faster.\n"
     );
     let _ = writeln!(
         s,
-        "| module | wasm size | code section | wasi-aot build | build, GNU ld | compiler | wasmtime | build / wasmtime | build, GNU ld / wasmtime | compiler / wasmtime |"
+        "| module | wasm size | code section | wasi-aot build | build with `--link` | compiler | wasmtime | build / wasmtime | build with `--link` / wasmtime | compiler / wasmtime |"
     );
     let _ = writeln!(
         s,
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     );
     let mut build_ratios = Vec::new();
-    let mut gnu_ld_ratios = Vec::new();
+    let mut cc_ratios = Vec::new();
     let mut compiler_ratios = Vec::new();
-    let (mut total_build, mut total_gnu_ld, mut total_compiler, mut total_wasmtime) = (
+    let (mut total_build, mut total_cc, mut total_compiler, mut total_wasmtime) = (
         Duration::ZERO,
         Duration::ZERO,
         Duration::ZERO,
         Duration::ZERO,
     );
-    let optional = |d: Option<Duration>| d.map_or_else(|| "n/a".into(), fmt_duration);
     let tagged = rows
         .iter()
         .map(|r| (r, false))
         .chain(largest.map(|r| (r, true)));
     for (row, is_largest) in tagged {
         let b = ratio(row.build, row.wasmtime);
-        let l = row
-            .build_gnu_ld
-            .and_then(|gnu_ld| ratio(gnu_ld, row.wasmtime));
+        let l = ratio(row.build_cc, row.wasmtime);
         let c = ratio(row.compiler, row.wasmtime);
         if !is_largest {
             build_ratios.extend(b);
-            gnu_ld_ratios.extend(l);
+            cc_ratios.extend(l);
             compiler_ratios.extend(c);
             total_build += row.build;
-            total_gnu_ld += row.build_gnu_ld.unwrap_or_default();
+            total_cc += row.build_cc;
             total_compiler += row.compiler;
             total_wasmtime += row.wasmtime;
         }
@@ -620,7 +602,7 @@ fn compile_section(rows: &[CompileRow], largest: Option<&CompileRow>) -> String 
             fmt_size(row.wasm_bytes),
             fmt_size(row.code_bytes),
             fmt_duration(row.build),
-            optional(row.build_gnu_ld),
+            fmt_duration(row.build_cc),
             fmt_duration(row.compiler),
             fmt_duration(row.wasmtime),
             fmt_ratio(b),
@@ -628,16 +610,15 @@ fn compile_section(rows: &[CompileRow], largest: Option<&CompileRow>) -> String 
             fmt_ratio(c)
         );
     }
-    let has_gnu_ld = rows.iter().all(|r| r.build_gnu_ld.is_some()) && !rows.is_empty();
     let _ = writeln!(
         s,
         "| **total / geomean** (without the largest) | | | {} | {} | {} | {} | {} | {} | {} |",
         fmt_duration(total_build),
-        optional(has_gnu_ld.then_some(total_gnu_ld)),
+        fmt_duration(total_cc),
         fmt_duration(total_compiler),
         fmt_duration(total_wasmtime),
         fmt_ratio(geomean(&build_ratios)),
-        fmt_ratio(has_gnu_ld.then(|| geomean(&gnu_ld_ratios)).flatten()),
+        fmt_ratio(geomean(&cc_ratios)),
         fmt_ratio(geomean(&compiler_ratios))
     );
     let _ = writeln!(s);
@@ -972,7 +953,7 @@ fn startup_section(env: &Env, runs: usize) -> Result<String> {
             stderr: Vec::new(),
         },
     };
-    aot_build(env, &demo, &env.work, &program.aot_exe, false, &[], None)?;
+    aot_build(env, &demo, &env.work, &program.aot_exe, false, &[])?;
     wasmtime_compile(env, &demo, &program.cwasm, 1)?;
     let engines = [Engine::WasiAot, Engine::Native, Engine::Wasmtime];
     let policy = RunPolicy {

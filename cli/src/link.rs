@@ -19,13 +19,14 @@
 //! position-independent executable (the toolchain's default): the compiled object and
 //! the runtime are both position-independent code.
 
-use crate::cache;
+use crate::{cache, image};
 use anyhow::{bail, Context as _};
 use std::ffi::OsString;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use wasi_aot_abi::image::IMAGE_MAIN_SYMBOL;
 
 /// The runtime static library, built by `build.rs`.
 static RUNTIME_ARCHIVE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/libwasi_aot_runtime.a"));
@@ -40,13 +41,12 @@ static RUNTIME_OBJECT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/wasi_ao
 /// SHA-256 (hex) of [`RUNTIME_OBJECT`], computed by `build.rs`.
 const RUNTIME_OBJECT_SHA256: &str = env!("WASI_AOT_RUNTIME_OBJECT_SHA256");
 
-/// Flags after the inputs: drop unused sections and the runtime's DWARF (generated code
-/// has none; symbols stay, so perf and gdb still name wasm functions: 4.3 MB -> 0.5 MB
-/// for hello world), then the system libraries Rust's `std`
-/// needs in a static library on glibc (`rustc --print native-static-libs`; on glibc 2.34
-/// and later `util`, `rt`, `pthread` and `dl` are empty stubs, still accepted).
+/// Flags after the inputs: drop the runtime's DWARF (generated code has none; symbols
+/// stay, so perf and gdb still name wasm functions: 4.3 MB -> 0.5 MB for hello world),
+/// then the system libraries Rust's `std` needs in a static library on glibc (`rustc
+/// --print native-static-libs`; on glibc 2.34 and later `util`, `rt`, `pthread` and `dl`
+/// are empty stubs, still accepted).
 const LINK_FLAGS: &[&str] = &[
-    "-Wl,--gc-sections",
     "-Wl,--strip-debug",
     "-lgcc_s",
     "-lutil",
@@ -57,18 +57,34 @@ const LINK_FLAGS: &[&str] = &[
     "-lc",
 ];
 
-/// Links the compiled `object` with the `link` files and the runtime into the executable
-/// `output`.
+/// Drops the runtime code a module linked by `cc` does not reach.
+const GC_SECTIONS: &str = "-Wl,--gc-sections";
+
+/// Makes the executable `output` from the compiled `object` and the `link` files.
+///
+/// Without `link` files the executable is the runtime template with the module
+/// appended (`crate::image`): no linker runs once the template is in the cache. With
+/// them, or where the writer cannot handle the template or the object, `cc` links
+/// the object, the files and the runtime.
 ///
 /// # Errors
 ///
 /// No C compiler, temporary files that cannot be written, or a failed link (the message
 /// carries the command line and the linker's output).
 pub fn link_executable(object: &[u8], link: &[PathBuf], output: &Path) -> anyhow::Result<()> {
-    link_with(object, link, output, cache::cache_dir().ok().as_deref())
+    let cache = cache::cache_dir().ok();
+    if link.is_empty() {
+        if let Some(executable) = runtime_template(cache.as_deref())
+            .ok()
+            .and_then(|template| image::write_executable(&template, object).ok())
+        {
+            return write_executable_file(output, &executable);
+        }
+    }
+    link_with(object, link, output, cache.as_deref())
 }
 
-/// [`link_executable`] with the runtime archive kept in `cache` (if given).
+/// [`link_executable`] by `cc`, with the runtime object kept in `cache` (if given).
 fn link_with(
     object: &[u8],
     link: &[PathBuf],
@@ -83,7 +99,16 @@ fn link_with(
     fs::write(&object_path, object)
         .with_context(|| format!("writing {}", object_path.display()))?;
     let runtime = runtime_object(cache, tmp.path())?;
+    let inputs: Vec<PathBuf> = std::iter::once(object_path)
+        .chain(link.iter().map(|file| not_an_option(file)))
+        .chain([runtime])
+        .collect();
+    run_link(output, &inputs, &[GC_SECTIONS]).map(|_gold| ())
+}
 
+/// Links `inputs` with `flags`, then [`LINK_FLAGS`], into `output`, with GNU gold where
+/// [`uses_gold`] says so. Returns whether gold linked it.
+fn run_link(output: &Path, inputs: &[PathBuf], flags: &[&str]) -> anyhow::Result<bool> {
     let link_command = |gold: bool| {
         let (program, mut command) = cc_command();
         if gold {
@@ -92,9 +117,8 @@ fn link_with(
         command
             .arg("-o")
             .arg(not_an_option(output))
-            .arg(&object_path)
-            .args(link.iter().map(|file| not_an_option(file)))
-            .arg(&runtime)
+            .args(inputs)
+            .args(flags)
             .args(LINK_FLAGS);
         (program, command)
     };
@@ -105,10 +129,83 @@ fn link_with(
         // decides, and its error is the one reported.
         Err(_) if gold => {
             let (program, command) = link_command(false);
-            run_cc(&program, command, "linking")
+            run_cc(&program, command, "linking").map(|()| false)
         }
-        result => result,
+        result => result.map(|()| gold),
     }
+}
+
+/// The runtime template: the whole runtime object linked by `cc` into an executable
+/// whose `main` is the runtime's image entry point (`wasi_aot_abi::image`), without
+/// `--gc-sections` so that it defines every runtime symbol a module may call (it is
+/// the size of a linked hello world all the same: the object holds only what the
+/// runtime's C symbols reach). Kept in the `cache` directory under a name derived from
+/// the runtime object and the linker driver; linked now if it is not there.
+pub fn runtime_template(cache: Option<&Path>) -> anyhow::Result<Vec<u8>> {
+    let cached = |driver: OsString| {
+        use sha2::Digest as _;
+        let key = sha2::Sha256::new()
+            .chain_update(RUNTIME_OBJECT_SHA256)
+            .chain_update([0])
+            .chain_update(driver.as_encoded_bytes())
+            .finalize();
+        cache.map(|dir| {
+            dir.join("runtime")
+                .join(format!("template-{}", &cache::hex(&key)[..32]))
+        })
+    };
+    if let Some(bytes) = cached(link_driver()).and_then(|path| fs::read(path).ok()) {
+        return Ok(bytes);
+    }
+    let tmp = tempfile::Builder::new()
+        .prefix("wasi-aot-")
+        .tempdir()
+        .context("creating a temporary directory")?;
+    let runtime = runtime_object(cache, tmp.path())?;
+    let output = tmp.path().join("template");
+    let entry = format!("-Wl,--defsym=main={IMAGE_MAIN_SYMBOL}");
+    let gold = run_link(&output, &[runtime], &[&entry])?;
+    let bytes = fs::read(&output).with_context(|| format!("reading {}", output.display()))?;
+    // Under the name of the linker that made it (not gold, if gold failed).
+    if let Some(path) = cached(driver(gold)) {
+        // Best effort: without the cache the next build links the template again.
+        let _ = cache::write_atomically(&path, &bytes);
+    }
+    Ok(bytes)
+}
+
+/// Writes the executable `bytes` to `path` (mode 755) as a linker would: a regular file
+/// or a symbolic link at `path` is replaced (by renaming a complete file over it, so a
+/// running copy is never overwritten), anything else (`/dev/null`) is written to.
+fn write_executable_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    let context = || format!("writing {}", path.display());
+    let special = fs::symlink_metadata(path)
+        .is_ok_and(|m| !m.file_type().is_file() && !m.file_type().is_symlink());
+    if special {
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .mode(0o755)
+            .open(path)
+            .with_context(context)?;
+        return file.write_all(bytes).with_context(context);
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::Builder::new()
+        .prefix(".wasi-aot-")
+        .permissions(fs::Permissions::from_mode(0o755))
+        .tempfile_in(dir)
+        .with_context(context)?;
+    file.write_all(bytes).with_context(context)?;
+    file.persist(path)
+        .map_err(|e| e.error)
+        .with_context(context)?;
+    Ok(())
 }
 
 /// The driver flag selecting GNU gold.
@@ -136,9 +233,14 @@ fn uses_gold() -> bool {
 /// The linker driver as executables' bytes depend on it (for cache keys): `$CC` when
 /// set, else `cc`, with [`USE_GOLD`] when links use gold.
 pub fn link_driver() -> OsString {
+    driver(uses_gold())
+}
+
+/// The linker driver of a link with or without [`USE_GOLD`], as [`link_driver`] names it.
+fn driver(gold: bool) -> OsString {
     match cc_from_env() {
         Some(cc) => cc,
-        None if uses_gold() => format!("cc {USE_GOLD}").into(),
+        None if gold => format!("cc {USE_GOLD}").into(),
         None => "cc".into(),
     }
 }

@@ -7,6 +7,7 @@
 mod args;
 mod cache;
 mod executable;
+mod image;
 mod imports;
 mod library;
 mod link;

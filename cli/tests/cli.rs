@@ -228,6 +228,129 @@ fn links_with_gold_where_installed_and_falls_back_to_the_default_linker() {
     assert_eq!(linked_by_gold(&exe), real_gold);
 }
 
+/// Writes `ready` and waits for input on stdin, so that a test can look at the running
+/// process; exits 0 when stdin closes.
+const READY_THEN_WAIT: &str = r#"
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 64) "ready\n")
+  (func $ready_then_wait (export "_start")
+    (i32.store (i32.const 0) (i32.const 64))
+    (i32.store (i32.const 4) (i32.const 6))
+    (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (i32.store (i32.const 4) (i32.const 16))
+    (drop (call $read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))))
+"#;
+
+#[test]
+fn builds_without_a_linker_once_the_runtime_template_is_cached() {
+    use object::{Object as _, ObjectSection as _, ObjectSymbol as _};
+    use std::io::{BufRead as _, Write as _};
+    use std::os::unix::fs::PermissionsExt as _;
+    let s = Scratch::new();
+    s.write("echo.wat", ECHO_ARGS);
+    s.write("wait.wat", READY_THEN_WAIT);
+    // A `CC` that records its runs.
+    let log = s.path("cc-runs");
+    let cc = s.path("logging-cc");
+    fs::write(
+        &cc,
+        format!(
+            "#!/bin/sh\necho run >> '{}'\nexec cc \"$@\"\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&cc, fs::Permissions::from_mode(0o755)).unwrap();
+    let build = |input: &str, output: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_wasi-aot"))
+            .args(["build", input, "-o", output])
+            .current_dir(s.dir.path())
+            .env("WASI_AOT_CACHE_DIR", s.cache())
+            .env("CC", &cc)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    let cc_runs = || fs::read_to_string(&log).unwrap_or_default().lines().count();
+    build("echo.wat", "echo");
+    assert_eq!(cc_runs(), 1, "the first build links the runtime template");
+    build("wait.wat", "wait");
+    assert_eq!(cc_runs(), 1, "later builds run no linker");
+
+    let out = Command::new(s.path("echo"))
+        .args(["a", "b c"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{}\na\nb c\n", s.path("echo").display())
+    );
+
+    // The module's code and data are sections of their own, and its functions have
+    // symbols there, for perf and gdb.
+    let exe = s.path("wait");
+    let bytes = fs::read(&exe).unwrap();
+    let file = object::File::parse(&*bytes).unwrap();
+    let section_addr = |name: &str| file.section_by_name(name).unwrap().address();
+    let (text, image) = (section_addr(".wasm.text"), section_addr(".wasm.image"));
+    let function = file
+        .symbols()
+        .find(|sym| sym.name().is_ok_and(|n| n.contains("ready_then_wait")))
+        .expect("a symbol for the wasm function");
+    assert!(function.address() >= text && function.address() < image);
+
+    // While it runs, its code is read-and-execute and its relocated data read-only;
+    // nothing is writable and executable.
+    let mut child = Command::new(&exe)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line, "ready\n");
+    let maps = fs::read_to_string(format!("/proc/{}/maps", child.id())).unwrap();
+    child.stdin.as_mut().unwrap().write_all(b"\n").unwrap();
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success());
+    let exe_path = exe.to_string_lossy().into_owned();
+    let mappings: Vec<(u64, u64, &str, u64)> = maps
+        .lines()
+        .filter(|l| l.ends_with(&*exe_path))
+        .map(|l| {
+            let fields: Vec<&str> = l.split_whitespace().collect();
+            let (start, end) = fields[0].split_once('-').unwrap();
+            let hex = |v: &str| u64::from_str_radix(v, 16).unwrap();
+            (hex(start), hex(end), fields[1], hex(fields[2]))
+        })
+        .collect();
+    let bias = mappings
+        .iter()
+        .find(|m| m.3 == 0)
+        .expect("the first page")
+        .0;
+    let perms_at = |addr: u64| {
+        mappings
+            .iter()
+            .find(|m| m.0 <= bias + addr && bias + addr < m.1)
+            .map(|m| m.2)
+    };
+    assert_eq!(perms_at(text), Some("r-xp"), "{maps}");
+    assert_eq!(perms_at(image), Some("r--p"), "{maps}");
+    assert!(
+        mappings
+            .iter()
+            .all(|m| !(m.2.contains('w') && m.2.contains('x'))),
+        "{maps}"
+    );
+}
+
 #[test]
 fn run_builds_once_and_hands_over_the_process() {
     let s = Scratch::new();

@@ -14,6 +14,7 @@ mod code_registry;
 pub mod constexpr;
 pub mod embed;
 pub mod exec;
+mod image;
 pub mod instance;
 pub mod limits;
 pub mod memory;

@@ -1,0 +1,787 @@
+//! Writing an executable without a linker: a copy of the runtime template (the runtime
+//! linked once into a position-independent executable, see `link::runtime_template`)
+//! with the compiled module appended as one more loadable segment (the contract with the
+//! runtime is `wasi_aot_abi::image`).
+//!
+//! The module object's sections go into the new segment, after the template's last page:
+//! code first, then the read-only part (the [`ImageHeader`], GOT entries, the fixup list
+//! and the object's read-only data), then writable data if the object has any. The
+//! relocations are resolved here. The whole image loads at one bias, so calls and
+//! PC-relative references into the runtime become fixed displacements, references
+//! through the GOT get entries of their own, and 64-bit absolute addresses are written
+//! as link-time addresses plus a fixup that the runtime applies before the module runs.
+//!
+//! The segment's program header takes the place of the `PT_NOTE` that covers
+//! `.note.gnu.property` (the template's other notes keep theirs). The module's symbols
+//! join the symbol table as local symbols, with section headers for the new sections,
+//! so perf and gdb name wasm functions as in executables linked by `cc`.
+
+use anyhow::{bail, Context as _};
+use object::elf::{self, FileHeader64, ProgramHeader64, SectionHeader64, Sym64};
+use object::read::elf::{FileHeader as _, ProgramHeader as _, SectionHeader as _, Sym as _};
+use object::{
+    LittleEndian as LE, Object as _, ObjectSection as _, ObjectSymbol as _, RelocationFlags,
+    RelocationTarget, SectionFlags, SymbolKind, SymbolSection,
+};
+use std::collections::{BTreeMap, HashMap};
+use wasi_aot_abi::image::{ImageHeader, ImageSlot, PAGE_SIZE, SLOT_MAGIC, SLOT_SYMBOL};
+
+/// What the module's sections become in the segment.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Part {
+    /// Executable code: read and execute.
+    Code,
+    /// Read-only data, and data that is read-only once relocated (`.data.rel.ro`).
+    Relro,
+    /// Writable data: read and write for the whole run.
+    Data,
+}
+
+/// A module section placed in the segment.
+struct Placed<'data> {
+    /// Index of the section in the module object.
+    index: object::SectionIndex,
+    /// Its name in the executable (`.wasm` + its name in the object).
+    name: String,
+    part: Part,
+    /// Link-time address.
+    addr: u64,
+    size: u64,
+    align: u64,
+    /// The bytes (empty for `SHT_NOBITS`, which the segment stores as zeros).
+    data: &'data [u8],
+}
+
+/// Writes the executable: `template` (the runtime template's bytes) with the module
+/// `object` (a relocatable object compiled for an executable) appended.
+///
+/// # Errors
+///
+/// A template or object this writer does not handle: no spare program header, a
+/// relocation of another kind than those compiled code uses, a symbol the runtime does
+/// not define. Callers link with `cc` instead.
+pub fn write_executable(template: &[u8], object: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let template = Template::parse(template).context("reading the runtime template")?;
+    let module = object::File::parse(object).context("reading the compiled object")?;
+    let segment_vaddr = align_up(template.vaddr_end, PAGE_SIZE);
+    let segment_offset = align_up(template.alloc_end, PAGE_SIZE);
+
+    // Lay the sections out, part by part.
+    let mut placed = Vec::new();
+    for section in module.sections() {
+        let SectionFlags::Elf { sh_flags } = section.flags() else {
+            bail!("the compiled object is not ELF");
+        };
+        if sh_flags & u64::from(elf::SHF_ALLOC) == 0 {
+            continue;
+        }
+        let name = section.name().context("a section name")?;
+        let part = if sh_flags & u64::from(elf::SHF_EXECINSTR) != 0 {
+            Part::Code
+        } else if sh_flags & u64::from(elf::SHF_WRITE) == 0 || name.starts_with(".data.rel.ro") {
+            Part::Relro
+        } else {
+            Part::Data
+        };
+        if sh_flags & u64::from(elf::SHF_TLS) != 0 {
+            bail!("section {name} is thread-local");
+        }
+        let data = if section.kind() == object::SectionKind::UninitializedData {
+            &[][..]
+        } else {
+            match section.data()? {
+                data if data.len() as u64 == section.size() => data,
+                _ => bail!("section {name} has no data"),
+            }
+        };
+        placed.push(Placed {
+            index: section.index(),
+            name: format!(".wasm{name}"),
+            part,
+            addr: 0,
+            size: section.size(),
+            align: section.align().max(1),
+            data,
+        });
+    }
+    placed.sort_by_key(|p| p.part);
+
+    // GOT entries and fixups, counted before the layout that reserves them.
+    let mut got: BTreeMap<usize, u64> = BTreeMap::new();
+    let mut absolute = 0u64;
+    for p in &placed {
+        let section = module.section_by_index(p.index)?;
+        for (_, reloc) in section.relocations() {
+            let RelocationTarget::Symbol(symbol) = reloc.target() else {
+                bail!("a relocation in {} has no symbol", p.name);
+            };
+            match elf_type(&reloc)? {
+                elf::R_X86_64_64 => absolute += 1,
+                elf::R_X86_64_GOTPCREL | elf::R_X86_64_GOTPCRELX | elf::R_X86_64_REX_GOTPCRELX => {
+                    let next = got.len() as u64;
+                    got.entry(symbol.0).or_insert(next);
+                }
+                _ => {}
+            }
+        }
+    }
+    let fixup_count = absolute + got.len() as u64;
+
+    let mut cursor = segment_vaddr;
+    for p in placed.iter_mut().filter(|p| p.part == Part::Code) {
+        cursor = align_up(cursor, p.align);
+        p.addr = cursor;
+        cursor += p.size;
+    }
+    let relro_start = align_up(cursor, PAGE_SIZE);
+    let header_vaddr = relro_start;
+    let got_vaddr = header_vaddr + std::mem::size_of::<ImageHeader>() as u64;
+    let fixups_vaddr = got_vaddr + 8 * got.len() as u64;
+    cursor = fixups_vaddr + 8 * fixup_count;
+    for p in placed.iter_mut().filter(|p| p.part == Part::Relro) {
+        cursor = align_up(cursor, p.align);
+        p.addr = cursor;
+        cursor += p.size;
+    }
+    let relro_end = align_up(cursor, PAGE_SIZE);
+    cursor = relro_end;
+    for p in placed.iter_mut().filter(|p| p.part == Part::Data) {
+        cursor = align_up(cursor, p.align);
+        p.addr = cursor;
+        cursor += p.size;
+    }
+    let data_end = align_up(cursor, PAGE_SIZE);
+    let segment_size = data_end - segment_vaddr;
+    let mut segment = vec![0u8; segment_size as usize];
+    for p in &placed {
+        let at = (p.addr - segment_vaddr) as usize;
+        segment[at..at + p.data.len()].copy_from_slice(p.data);
+    }
+
+    // Symbol addresses: the object's own, else the runtime's.
+    let section_addr: HashMap<object::SectionIndex, u64> =
+        placed.iter().map(|p| (p.index, p.addr)).collect();
+    let symbol_addr = |index: object::SymbolIndex| -> anyhow::Result<u64> {
+        let symbol = module.symbol_by_index(index)?;
+        match symbol.section() {
+            SymbolSection::Section(section) => match section_addr.get(&section) {
+                Some(base) => Ok(base + symbol.address()),
+                None => bail!(
+                    "symbol {} is in a section that is not loaded",
+                    symbol.name().unwrap_or("?")
+                ),
+            },
+            SymbolSection::Absolute => Ok(symbol.address()),
+            SymbolSection::Undefined => {
+                let name = symbol.name()?;
+                template
+                    .symbols
+                    .get(name.as_bytes())
+                    .copied()
+                    .with_context(|| format!("the runtime does not define {name}"))
+            }
+            other => bail!("symbol {} is in {other:?}", symbol.name().unwrap_or("?")),
+        }
+    };
+
+    // Relocations.
+    let mut fixups: Vec<u64> = Vec::with_capacity(fixup_count as usize);
+    let mut got_values = vec![0u64; got.len()];
+    for (&symbol, &slot) in &got {
+        got_values[slot as usize] = symbol_addr(object::SymbolIndex(symbol))?;
+        fixups.push(got_vaddr + 8 * slot);
+    }
+    for p in &placed {
+        let section = module.section_by_index(p.index)?;
+        for (offset, reloc) in section.relocations() {
+            let RelocationTarget::Symbol(symbol) = reloc.target() else {
+                unreachable!("checked when counting")
+            };
+            let place = p.addr + offset;
+            let at = (place - segment_vaddr) as usize;
+            let target = symbol_addr(symbol)?;
+            let addend = reloc.addend();
+            let pc_relative = |to: u64| -> anyhow::Result<[u8; 4]> {
+                let value = (to as i64).wrapping_add(addend).wrapping_sub(place as i64);
+                i32::try_from(value)
+                    .map(i32::to_le_bytes)
+                    .map_err(|_| anyhow::anyhow!("a displacement in {} is out of range", p.name))
+            };
+            let r_type = elf_type(&reloc)?;
+            let bytes: Vec<u8> = match r_type {
+                elf::R_X86_64_64 => {
+                    if p.part == Part::Code {
+                        bail!("an absolute address in code ({})", p.name);
+                    }
+                    fixups.push(place);
+                    target.wrapping_add_signed(addend).to_le_bytes().to_vec()
+                }
+                elf::R_X86_64_PC32 | elf::R_X86_64_PLT32 => pc_relative(target)?.to_vec(),
+                elf::R_X86_64_PC64 => (target as i64)
+                    .wrapping_add(addend)
+                    .wrapping_sub(place as i64)
+                    .to_le_bytes()
+                    .to_vec(),
+                elf::R_X86_64_GOTPCREL | elf::R_X86_64_GOTPCRELX | elf::R_X86_64_REX_GOTPCRELX => {
+                    pc_relative(got_vaddr + 8 * got[&symbol.0])?.to_vec()
+                }
+                other => bail!("relocation type {other} in {} is not supported", p.name),
+            };
+            segment
+                .get_mut(at..at + bytes.len())
+                .with_context(|| format!("a relocation outside {}", p.name))?
+                .copy_from_slice(&bytes);
+        }
+    }
+
+    let main_vaddr = module
+        .symbols()
+        .find(|s| s.is_definition() && s.name() == Ok("main"))
+        .context("the compiled object defines no main")
+        .and_then(|s| symbol_addr(s.index()))?;
+    let header = ImageHeader {
+        main_vaddr,
+        fixups_vaddr,
+        fixup_count,
+        relro_start,
+        relro_end,
+        data_start: relro_end,
+        data_end,
+    };
+    let put = |segment: &mut Vec<u8>, vaddr: u64, bytes: &[u8]| {
+        let at = (vaddr - segment_vaddr) as usize;
+        segment[at..at + bytes.len()].copy_from_slice(bytes);
+    };
+    put(&mut segment, header_vaddr, &image_header_bytes(&header));
+    for (slot, value) in got_values.iter().enumerate() {
+        put(
+            &mut segment,
+            got_vaddr + 8 * slot as u64,
+            &value.to_le_bytes(),
+        );
+    }
+    for (i, fixup) in fixups.iter().enumerate() {
+        put(
+            &mut segment,
+            fixups_vaddr + 8 * i as u64,
+            &fixup.to_le_bytes(),
+        );
+    }
+
+    // The module's sections and symbols, as the tables will list them.
+    let image_section = Placed {
+        index: object::SectionIndex(0),
+        name: ".wasm.image".into(),
+        part: Part::Relro,
+        addr: header_vaddr,
+        size: fixups_vaddr + 8 * fixup_count - header_vaddr,
+        align: 8,
+        data: &[],
+    };
+    let new_sections: Vec<&Placed> = std::iter::once(&image_section).chain(&placed).collect();
+    let first_new_index = template.sections.len();
+    let mut symbols = Vec::new();
+    for symbol in module.symbols() {
+        let SymbolSection::Section(section) = symbol.section() else {
+            continue;
+        };
+        let st_type = match symbol.kind() {
+            SymbolKind::Text => elf::STT_FUNC,
+            SymbolKind::Data => elf::STT_OBJECT,
+            SymbolKind::Unknown => elf::STT_NOTYPE,
+            _ => continue,
+        };
+        let Some(position) = placed.iter().position(|p| p.index == section) else {
+            continue;
+        };
+        let name = symbol.name()?;
+        if name.is_empty() {
+            continue;
+        }
+        symbols.push(NewSymbol {
+            name: name.as_bytes().to_vec(),
+            st_type,
+            shndx: (first_new_index + 1 + position) as u16,
+            value: symbol_addr(symbol.index())?,
+            size: symbol.size(),
+        });
+    }
+
+    let mut out = template.data[..template.alloc_end as usize].to_vec();
+    out.resize(segment_offset as usize, 0);
+    out.extend_from_slice(&segment);
+    template.write_tail(
+        &mut out,
+        &new_sections,
+        segment_vaddr,
+        segment_offset,
+        &symbols,
+    )?;
+    template.write_program_headers(&mut out, segment_offset, segment_vaddr, segment_size)?;
+    template.fill_slot(&mut out, header_vaddr)?;
+    Ok(out)
+}
+
+/// A module symbol for the executable's symbol table.
+struct NewSymbol {
+    name: Vec<u8>,
+    st_type: u8,
+    shndx: u16,
+    value: u64,
+    size: u64,
+}
+
+/// The ELF relocation type of `reloc`.
+fn elf_type(reloc: &object::Relocation) -> anyhow::Result<u32> {
+    match reloc.flags() {
+        RelocationFlags::Elf { r_type } => Ok(r_type),
+        other => bail!("not an ELF relocation: {other:?}"),
+    }
+}
+
+fn align_up(value: u64, align: u64) -> u64 {
+    value.div_ceil(align) * align
+}
+
+fn image_header_bytes(header: &ImageHeader) -> Vec<u8> {
+    [
+        header.main_vaddr,
+        header.fixups_vaddr,
+        header.fixup_count,
+        header.relro_start,
+        header.relro_end,
+        header.data_start,
+        header.data_end,
+    ]
+    .iter()
+    .flat_map(|word| word.to_le_bytes())
+    .collect()
+}
+
+/// The parts of the runtime template the writer reads and rewrites.
+struct Template<'data> {
+    data: &'data [u8],
+    header: FileHeader64<LE>,
+    program_headers: Vec<ProgramHeader64<LE>>,
+    sections: Vec<SectionHeader64<LE>>,
+    /// Index of `.symtab`, of the string table it uses, and of the section names.
+    symtab: usize,
+    strtab: usize,
+    shstrtab: usize,
+    /// Global and weak defined symbols (and local ones whose name is unique), by name.
+    symbols: HashMap<&'data [u8], u64>,
+    /// Link-time address of the [`ImageSlot`].
+    slot_vaddr: u64,
+    /// End of the loaded part of the file (what is past it is not mapped).
+    alloc_end: u64,
+    /// End of the address space the template's segments occupy.
+    vaddr_end: u64,
+}
+
+impl<'data> Template<'data> {
+    fn parse(data: &'data [u8]) -> anyhow::Result<Self> {
+        let e = LE;
+        let header = *FileHeader64::<LE>::parse(data)?;
+        if header.e_type.get(e) != elf::ET_DYN || header.e_machine.get(e) != elf::EM_X86_64 {
+            bail!("not an x86_64 position-independent executable");
+        }
+        let program_headers = header.program_headers(e, data)?.to_vec();
+        let table = header.sections(e, data)?;
+        let sections: Vec<SectionHeader64<LE>> = table.iter().copied().collect();
+        let shstrtab = header.shstrndx(e, data)? as usize;
+        let symtab = sections
+            .iter()
+            .position(|s| s.sh_type(e) == elf::SHT_SYMTAB)
+            .context("no symbol table")?;
+        let strtab = sections[symtab].sh_link(e) as usize;
+        if strtab == shstrtab || strtab >= sections.len() {
+            bail!("the symbol table shares the section name table");
+        }
+        let loads: Vec<&ProgramHeader64<LE>> = program_headers
+            .iter()
+            .filter(|p| p.p_type(e) == elf::PT_LOAD)
+            .collect();
+        let alloc_end = loads
+            .iter()
+            .map(|p| p.p_offset(e) + p.p_filesz(e))
+            .max()
+            .context("no loadable segment")?;
+        let vaddr_end = loads
+            .iter()
+            .map(|p| p.p_vaddr(e) + p.p_memsz(e))
+            .max()
+            .unwrap_or(0);
+        for (i, s) in sections.iter().enumerate().skip(1) {
+            let in_file = s.sh_type(e) != elf::SHT_NOBITS;
+            if s.sh_flags(e) & u64::from(elf::SHF_ALLOC) == 0
+                && in_file
+                && s.sh_offset(e) < alloc_end
+            {
+                bail!("section {i} is not loaded but lies among the loaded ones");
+            }
+        }
+
+        let symbol_table = table.symbols(e, data, elf::SHT_SYMTAB)?;
+        let mut symbols = HashMap::new();
+        let mut locals: HashMap<&[u8], Option<u64>> = HashMap::new();
+        for symbol in symbol_table.iter() {
+            if symbol.st_shndx(e) == elf::SHN_UNDEF {
+                continue;
+            }
+            let name = symbol.name(e, symbol_table.strings())?;
+            if name.is_empty() {
+                continue;
+            }
+            match symbol.st_bind() {
+                elf::STB_GLOBAL | elf::STB_WEAK => {
+                    symbols.insert(name, symbol.st_value(e));
+                }
+                _ => {
+                    locals
+                        .entry(name)
+                        .and_modify(|v| *v = None)
+                        .or_insert(Some(symbol.st_value(e)));
+                }
+            }
+        }
+        for (name, value) in locals {
+            if let Some(value) = value {
+                symbols.entry(name).or_insert(value);
+            }
+        }
+        let slot_vaddr = *symbols
+            .get(SLOT_SYMBOL.as_bytes())
+            .with_context(|| format!("no {SLOT_SYMBOL}"))?;
+        Ok(Template {
+            data,
+            header,
+            program_headers,
+            sections,
+            symtab,
+            strtab,
+            shstrtab,
+            symbols,
+            slot_vaddr,
+            alloc_end,
+            vaddr_end,
+        })
+    }
+
+    /// Appends the non-loaded sections (the symbol and string tables extended with the
+    /// module's) and the section header table, and points the file header at them.
+    fn write_tail(
+        &self,
+        out: &mut Vec<u8>,
+        new_sections: &[&Placed],
+        segment_vaddr: u64,
+        segment_offset: u64,
+        symbols: &[NewSymbol],
+    ) -> anyhow::Result<()> {
+        let e = LE;
+        let old_section_data =
+            |i: usize| -> anyhow::Result<&[u8]> { Ok(self.sections[i].data(e, self.data)?) };
+
+        let mut shstrtab = old_section_data(self.shstrtab)?.to_vec();
+        let mut new_headers = Vec::new();
+        for p in new_sections {
+            let sh_name = shstrtab.len() as u32;
+            shstrtab.extend_from_slice(p.name.as_bytes());
+            shstrtab.push(0);
+            let mut flags = u64::from(elf::SHF_ALLOC);
+            match p.part {
+                Part::Code => flags |= u64::from(elf::SHF_EXECINSTR),
+                Part::Data => flags |= u64::from(elf::SHF_WRITE),
+                Part::Relro => {}
+            }
+            new_headers.push(SectionHeader64::<LE> {
+                sh_name: sh_name.into(),
+                sh_type: elf::SHT_PROGBITS.into(),
+                sh_flags: flags.into(),
+                sh_addr: p.addr.into(),
+                sh_offset: (segment_offset + (p.addr - segment_vaddr)).into(),
+                sh_size: p.size.into(),
+                sh_link: 0.into(),
+                sh_info: 0.into(),
+                sh_addralign: p.align.into(),
+                sh_entsize: 0.into(),
+            });
+        }
+
+        let mut strtab = old_section_data(self.strtab)?.to_vec();
+        let old_symbols = old_section_data(self.symtab)?;
+        let symbol_size = std::mem::size_of::<Sym64<LE>>();
+        let first_global = self.sections[self.symtab].sh_info(e) as usize * symbol_size;
+        if first_global > old_symbols.len() {
+            bail!("the symbol table's first global is past its end");
+        }
+        let mut symtab = old_symbols[..first_global].to_vec();
+        for symbol in symbols {
+            let st_name = strtab.len() as u32;
+            strtab.extend_from_slice(&symbol.name);
+            strtab.push(0);
+            let sym = Sym64::<LE> {
+                st_name: st_name.into(),
+                st_info: (elf::STB_LOCAL << 4) | symbol.st_type,
+                st_other: elf::STV_DEFAULT,
+                st_shndx: symbol.shndx.into(),
+                st_value: symbol.value.into(),
+                st_size: symbol.size.into(),
+            };
+            symtab.extend_from_slice(object::bytes_of(&sym));
+        }
+        symtab.extend_from_slice(&old_symbols[first_global..]);
+
+        let mut headers = self.sections.clone();
+        if headers.len() + new_headers.len() >= usize::from(elf::SHN_LORESERVE) {
+            bail!("too many sections");
+        }
+        for (i, section) in headers.iter_mut().enumerate().skip(1) {
+            let loaded = section.sh_flags(e) & u64::from(elf::SHF_ALLOC) != 0;
+            if loaded || section.sh_type(e) == elf::SHT_NOBITS {
+                continue;
+            }
+            let contents: &[u8] = match i {
+                _ if i == self.symtab => &symtab,
+                _ if i == self.strtab => &strtab,
+                _ if i == self.shstrtab => &shstrtab,
+                _ => old_section_data(i)?,
+            };
+            let offset = align_up(out.len() as u64, section.sh_addralign(e).max(1));
+            out.resize(offset as usize, 0);
+            out.extend_from_slice(contents);
+            section.sh_offset = offset.into();
+            section.sh_size = (contents.len() as u64).into();
+            if i == self.symtab {
+                section.sh_info = ((first_global / symbol_size + symbols.len()) as u32).into();
+            }
+        }
+        headers.extend(new_headers);
+        let shoff = align_up(out.len() as u64, 8);
+        out.resize(shoff as usize, 0);
+        for h in &headers {
+            out.extend_from_slice(object::bytes_of(h));
+        }
+
+        let mut file_header = self.header;
+        file_header.e_shoff = shoff.into();
+        file_header.e_shnum = (headers.len() as u16).into();
+        out[..std::mem::size_of::<FileHeader64<LE>>()]
+            .copy_from_slice(object::bytes_of(&file_header));
+        Ok(())
+    }
+
+    /// Rewrites the program headers in place: the `PT_NOTE` of `.note.gnu.property` goes,
+    /// the segment's `PT_LOAD` follows the template's last one (loaders expect them in
+    /// address order).
+    fn write_program_headers(
+        &self,
+        out: &mut [u8],
+        segment_offset: u64,
+        segment_vaddr: u64,
+        segment_size: u64,
+    ) -> anyhow::Result<()> {
+        let e = LE;
+        let property = self
+            .sections
+            .iter()
+            .find(|s| {
+                self.section_name(s)
+                    .is_ok_and(|name| name == b".note.gnu.property")
+            })
+            .map(|s| s.sh_offset(e));
+        let notes: Vec<usize> = (0..self.program_headers.len())
+            .filter(|&i| self.program_headers[i].p_type(e) == elf::PT_NOTE)
+            .collect();
+        let spare = notes
+            .iter()
+            .copied()
+            .find(|&i| Some(self.program_headers[i].p_offset(e)) == property)
+            .filter(|_| notes.len() > 1)
+            .context("no spare program header (the template needs a second PT_NOTE)")?;
+        let mut headers = self.program_headers.clone();
+        headers.remove(spare);
+        let last_load = headers
+            .iter()
+            .rposition(|p| p.p_type(e) == elf::PT_LOAD)
+            .context("no loadable segment")?;
+        headers.insert(
+            last_load + 1,
+            ProgramHeader64::<LE> {
+                p_type: elf::PT_LOAD.into(),
+                p_flags: (elf::PF_R | elf::PF_X).into(),
+                p_offset: segment_offset.into(),
+                p_vaddr: segment_vaddr.into(),
+                p_paddr: segment_vaddr.into(),
+                p_filesz: segment_size.into(),
+                p_memsz: segment_size.into(),
+                p_align: PAGE_SIZE.into(),
+            },
+        );
+        let mut at = self.header.e_phoff.get(e) as usize;
+        for h in &headers {
+            let bytes = object::bytes_of(h);
+            out[at..at + bytes.len()].copy_from_slice(bytes);
+            at += bytes.len();
+        }
+        Ok(())
+    }
+
+    /// Fills in the template's [`ImageSlot`].
+    fn fill_slot(&self, out: &mut [u8], header_vaddr: u64) -> anyhow::Result<()> {
+        let e = LE;
+        let offset = self
+            .program_headers
+            .iter()
+            .filter(|p| p.p_type(e) == elf::PT_LOAD)
+            .find(|p| {
+                p.p_vaddr(e) <= self.slot_vaddr
+                    && self.slot_vaddr + std::mem::size_of::<ImageSlot>() as u64
+                        <= p.p_vaddr(e) + p.p_filesz(e)
+            })
+            .map(|p| self.slot_vaddr - p.p_vaddr(e) + p.p_offset(e))
+            .context("the image slot is not in the file")? as usize;
+        let slot = &mut out[offset..offset + std::mem::size_of::<ImageSlot>()];
+        if slot[..8] != SLOT_MAGIC {
+            bail!("the image slot does not start with its magic");
+        }
+        slot[8..16].copy_from_slice(&self.slot_vaddr.to_le_bytes());
+        slot[16..24].copy_from_slice(&header_vaddr.to_le_bytes());
+        Ok(())
+    }
+
+    fn section_name(&self, section: &SectionHeader64<LE>) -> anyhow::Result<&'data [u8]> {
+        let strings = self.sections[self.shstrtab].data(LE, self.data)?;
+        let start = section.sh_name(LE) as usize;
+        let rest = strings
+            .get(start..)
+            .context("a section name out of range")?;
+        Ok(&rest[..rest.iter().position(|&b| b == 0).unwrap_or(rest.len())])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use object::write::{Object, Relocation, StandardSection, Symbol, SymbolSection as At};
+    use object::{Architecture, BinaryFormat, Endianness, SymbolFlags, SymbolScope};
+
+    /// The runtime template, linked once for these tests.
+    fn template() -> &'static [u8] {
+        static TEMPLATE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+        TEMPLATE.get_or_init(|| {
+            let cache = tempfile::tempdir().unwrap();
+            crate::link::runtime_template(Some(cache.path())).unwrap()
+        })
+    }
+
+    /// An object defining `main` (a `ret`) and 8 bytes of data holding a relocation of
+    /// `r_type` against `target` (`main` when `None`, else an undefined symbol).
+    fn object_with(r_type: u32, target: Option<&str>) -> Vec<u8> {
+        let mut obj = Object::new(BinaryFormat::Elf, Architecture::X86_64, Endianness::Little);
+        let text = obj.section_id(StandardSection::Text);
+        let main = obj.add_symbol(Symbol {
+            name: b"main".to_vec(),
+            value: 0,
+            size: 1,
+            kind: SymbolKind::Text,
+            scope: SymbolScope::Linkage,
+            weak: false,
+            section: At::Section(text),
+            flags: SymbolFlags::None,
+        });
+        obj.append_section_data(text, &[0xc3], 16);
+        let data = obj.section_id(StandardSection::ReadOnlyDataWithRel);
+        let offset = obj.append_section_data(data, &[0; 8], 8);
+        let symbol = match target {
+            None => main,
+            Some(name) => obj.add_symbol(Symbol {
+                name: name.as_bytes().to_vec(),
+                value: 0,
+                size: 0,
+                kind: SymbolKind::Text,
+                scope: SymbolScope::Dynamic,
+                weak: false,
+                section: At::Undefined,
+                flags: SymbolFlags::None,
+            }),
+        };
+        obj.add_relocation(
+            data,
+            Relocation {
+                offset,
+                symbol,
+                addend: 0,
+                flags: RelocationFlags::Elf { r_type },
+            },
+        )
+        .unwrap();
+        obj.write().unwrap()
+    }
+
+    #[test]
+    fn absolute_addresses_become_fixups_of_link_time_addresses() {
+        let exe = write_executable(template(), &object_with(elf::R_X86_64_64, None)).unwrap();
+        let file = object::File::parse(&*exe).unwrap();
+        let section = |name: &str| file.section_by_name(name).unwrap();
+        let main = section(".wasm.text").address();
+        let data = section(".wasm.data.rel.ro");
+        assert_eq!(data.data().unwrap(), main.to_le_bytes());
+        // The header starts the image section: main, then the fixup list (one entry).
+        let image = section(".wasm.image").data().unwrap().to_vec();
+        let word = |i: usize| u64::from_le_bytes(image[8 * i..8 * i + 8].try_into().unwrap());
+        assert_eq!(word(0), main);
+        assert_eq!(word(2), 1, "one fixup");
+        let list = (word(1) - section(".wasm.image").address()) as usize / 8;
+        assert_eq!(word(list), data.address());
+        // Its program header replaced the property note's.
+        let notes = |bytes: &[u8]| {
+            let header = FileHeader64::<LE>::parse(bytes).unwrap();
+            let phdrs = header.program_headers(LE, bytes).unwrap();
+            let count = |t: u32| phdrs.iter().filter(|p| p.p_type(LE) == t).count();
+            (count(elf::PT_NOTE), count(elf::PT_LOAD), phdrs.len())
+        };
+        let (t_notes, t_loads, t_count) = notes(template());
+        assert_eq!(notes(&exe), (t_notes - 1, t_loads + 1, t_count));
+    }
+
+    #[test]
+    fn relocations_compiled_code_never_uses_are_refused() {
+        let err = write_executable(template(), &object_with(elf::R_X86_64_32, None)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "relocation type 10 in .wasm.data.rel.ro is not supported"
+        );
+    }
+
+    #[test]
+    fn symbols_the_runtime_lacks_are_refused() {
+        let object = object_with(elf::R_X86_64_64, Some("no_such_host_function"));
+        let err = write_executable(template(), &object).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the runtime does not define no_such_host_function"
+        );
+        // The runtime's own symbols resolve.
+        let object = object_with(elf::R_X86_64_64, Some("wasi_snapshot_preview1_fd_write"));
+        write_executable(template(), &object).unwrap();
+    }
+
+    #[test]
+    fn a_template_without_a_spare_program_header_is_refused() {
+        let mut bytes = template().to_vec();
+        let header = *FileHeader64::<LE>::parse(&*bytes).unwrap();
+        let phoff = header.e_phoff.get(LE) as usize;
+        let size = std::mem::size_of::<ProgramHeader64<LE>>();
+        for i in 0..header.e_phnum.get(LE) as usize {
+            let at = phoff + i * size;
+            if u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) == elf::PT_NOTE {
+                bytes[at..at + 4].copy_from_slice(&elf::PT_NULL.to_le_bytes());
+            }
+        }
+        let err = write_executable(&bytes, &object_with(elf::R_X86_64_64, None)).unwrap_err();
+        assert!(
+            err.to_string().starts_with("no spare program header"),
+            "{err}"
+        );
+    }
+}
