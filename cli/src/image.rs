@@ -20,10 +20,12 @@ use anyhow::{bail, Context as _};
 use object::elf::{self, FileHeader64, ProgramHeader64, SectionHeader64, Sym64};
 use object::read::elf::{FileHeader as _, ProgramHeader as _, SectionHeader as _, Sym as _};
 use object::{
-    LittleEndian as LE, Object as _, ObjectSection as _, ObjectSymbol as _, RelocationFlags,
-    RelocationTarget, SectionFlags, SymbolKind, SymbolSection,
+    LittleEndian as LE, Object as _, ObjectSection as _, ObjectSymbol as _, ReadRef,
+    RelocationFlags, RelocationTarget, SectionFlags, SymbolKind, SymbolSection,
 };
 use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::io;
 use wasi_aot_abi::image::{ImageHeader, ImageSlot, PAGE_SIZE, SLOT_MAGIC, SLOT_SYMBOL};
 
 /// What the module's sections become in the segment.
@@ -60,7 +62,10 @@ struct Placed<'data> {
 /// A template or object this writer does not handle: no spare program header, a
 /// relocation of another kind than those compiled code uses, a symbol the runtime does
 /// not define. Callers link with `cc` instead.
-pub fn write_executable(template: &[u8], object: &[u8]) -> anyhow::Result<Vec<u8>> {
+pub fn write_executable<'data, R: ReadRef<'data>>(
+    template: R,
+    object: &[u8],
+) -> anyhow::Result<Executable> {
     let template = Template::parse(template).context("reading the runtime template")?;
     let module = object::File::parse(object).context("reading the compiled object")?;
     let segment_vaddr = align_up(template.vaddr_end, PAGE_SIZE);
@@ -307,19 +312,68 @@ pub fn write_executable(template: &[u8], object: &[u8]) -> anyhow::Result<Vec<u8
         });
     }
 
-    let mut out = template.data[..template.alloc_end as usize].to_vec();
-    out.resize(segment_offset as usize, 0);
-    out.extend_from_slice(&segment);
-    template.write_tail(
-        &mut out,
+    // Everything past the template's loaded part, then the patches to that part.
+    let mut rest = vec![0u8; (segment_offset - template.alloc_end) as usize];
+    rest.extend_from_slice(&segment);
+    let file_header = template.write_tail(
+        &mut rest,
         &new_sections,
         segment_vaddr,
         segment_offset,
         &symbols,
     )?;
-    template.write_program_headers(&mut out, segment_offset, segment_vaddr, segment_size)?;
-    template.fill_slot(&mut out, header_vaddr)?;
-    Ok(out)
+    let mut patches = vec![(0, file_header)];
+    patches.push(template.program_headers_patch(segment_offset, segment_vaddr, segment_size)?);
+    patches.push(template.slot_patch(header_vaddr)?);
+    Ok(Executable {
+        prefix_len: template.alloc_end,
+        patches,
+        rest,
+    })
+}
+
+/// An executable to write: the template's loaded part, patched, then the rest.
+pub struct Executable {
+    /// The template's bytes `[0, prefix_len)` start the executable.
+    prefix_len: u64,
+    /// Bytes that replace the template's at these offsets (file and program headers,
+    /// the image slot).
+    patches: Vec<(u64, Vec<u8>)>,
+    /// What follows the prefix: the segment, the non-loaded sections and the section
+    /// header table.
+    rest: Vec<u8>,
+}
+
+impl Executable {
+    /// Writes the executable to `out` (at its start), copying the prefix from the
+    /// `template` file within the kernel.
+    pub fn write(&self, template: &mut fs::File, out: &mut fs::File) -> io::Result<()> {
+        use std::io::{Read as _, Seek as _, Write as _};
+        use std::os::unix::fs::FileExt as _;
+        template.seek(io::SeekFrom::Start(0))?;
+        let copied = io::copy(&mut template.take(self.prefix_len), out)?;
+        if copied != self.prefix_len {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the runtime template is shorter than it was",
+            ));
+        }
+        out.write_all(&self.rest)?;
+        for (offset, bytes) in &self.patches {
+            out.write_all_at(bytes, *offset)?;
+        }
+        Ok(())
+    }
+
+    /// The executable's bytes, given the `template`'s.
+    pub fn to_bytes(&self, template: &[u8]) -> Vec<u8> {
+        let mut bytes = template[..self.prefix_len as usize].to_vec();
+        for (offset, patch) in &self.patches {
+            bytes[*offset as usize..*offset as usize + patch.len()].copy_from_slice(patch);
+        }
+        bytes.extend_from_slice(&self.rest);
+        bytes
+    }
 }
 
 /// A module symbol for the executable's symbol table.
@@ -359,8 +413,8 @@ fn image_header_bytes(header: &ImageHeader) -> Vec<u8> {
 }
 
 /// The parts of the runtime template the writer reads and rewrites.
-struct Template<'data> {
-    data: &'data [u8],
+struct Template<'data, R: ReadRef<'data>> {
+    data: R,
     header: FileHeader64<LE>,
     program_headers: Vec<ProgramHeader64<LE>>,
     sections: Vec<SectionHeader64<LE>>,
@@ -368,7 +422,7 @@ struct Template<'data> {
     symtab: usize,
     strtab: usize,
     shstrtab: usize,
-    /// Global and weak defined symbols (and local ones whose name is unique), by name.
+    /// Global and weak defined symbols, by name.
     symbols: HashMap<&'data [u8], u64>,
     /// Link-time address of the [`ImageSlot`].
     slot_vaddr: u64,
@@ -378,8 +432,8 @@ struct Template<'data> {
     vaddr_end: u64,
 }
 
-impl<'data> Template<'data> {
-    fn parse(data: &'data [u8]) -> anyhow::Result<Self> {
+impl<'data, R: ReadRef<'data>> Template<'data, R> {
+    fn parse(data: R) -> anyhow::Result<Self> {
         let e = LE;
         let header = *FileHeader64::<LE>::parse(data)?;
         if header.e_type.get(e) != elf::ET_DYN || header.e_machine.get(e) != elf::EM_X86_64 {
@@ -421,32 +475,14 @@ impl<'data> Template<'data> {
             }
         }
 
+        // Only global symbols: the runtime object keeps its C symbols, the only ones
+        // compiled code refers to, global and makes everything else local.
         let symbol_table = table.symbols(e, data, elf::SHT_SYMTAB)?;
         let mut symbols = HashMap::new();
-        let mut locals: HashMap<&[u8], Option<u64>> = HashMap::new();
         for symbol in symbol_table.iter() {
-            if symbol.st_shndx(e) == elf::SHN_UNDEF {
-                continue;
-            }
-            let name = symbol.name(e, symbol_table.strings())?;
-            if name.is_empty() {
-                continue;
-            }
-            match symbol.st_bind() {
-                elf::STB_GLOBAL | elf::STB_WEAK => {
-                    symbols.insert(name, symbol.st_value(e));
-                }
-                _ => {
-                    locals
-                        .entry(name)
-                        .and_modify(|v| *v = None)
-                        .or_insert(Some(symbol.st_value(e)));
-                }
-            }
-        }
-        for (name, value) in locals {
-            if let Some(value) = value {
-                symbols.entry(name).or_insert(value);
+            let global = matches!(symbol.st_bind(), elf::STB_GLOBAL | elf::STB_WEAK);
+            if global && symbol.st_shndx(e) != elf::SHN_UNDEF {
+                symbols.insert(symbol.name(e, symbol_table.strings())?, symbol.st_value(e));
             }
         }
         let slot_vaddr = *symbols
@@ -467,17 +503,19 @@ impl<'data> Template<'data> {
         })
     }
 
-    /// Appends the non-loaded sections (the symbol and string tables extended with the
-    /// module's) and the section header table, and points the file header at them.
+    /// Appends to `rest` (which starts where the loaded part ends) the non-loaded
+    /// sections (the symbol and string tables extended with the module's) and the
+    /// section header table; returns the file header that points at them.
     fn write_tail(
         &self,
-        out: &mut Vec<u8>,
+        rest: &mut Vec<u8>,
         new_sections: &[&Placed],
         segment_vaddr: u64,
         segment_offset: u64,
         symbols: &[NewSymbol],
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Vec<u8>> {
         let e = LE;
+        let base = self.alloc_end;
         let old_section_data =
             |i: usize| -> anyhow::Result<&[u8]> { Ok(self.sections[i].data(e, self.data)?) };
 
@@ -546,9 +584,9 @@ impl<'data> Template<'data> {
                 _ if i == self.shstrtab => &shstrtab,
                 _ => old_section_data(i)?,
             };
-            let offset = align_up(out.len() as u64, section.sh_addralign(e).max(1));
-            out.resize(offset as usize, 0);
-            out.extend_from_slice(contents);
+            let offset = align_up(base + rest.len() as u64, section.sh_addralign(e).max(1));
+            rest.resize((offset - base) as usize, 0);
+            rest.extend_from_slice(contents);
             section.sh_offset = offset.into();
             section.sh_size = (contents.len() as u64).into();
             if i == self.symtab {
@@ -556,30 +594,27 @@ impl<'data> Template<'data> {
             }
         }
         headers.extend(new_headers);
-        let shoff = align_up(out.len() as u64, 8);
-        out.resize(shoff as usize, 0);
+        let shoff = align_up(base + rest.len() as u64, 8);
+        rest.resize((shoff - base) as usize, 0);
         for h in &headers {
-            out.extend_from_slice(object::bytes_of(h));
+            rest.extend_from_slice(object::bytes_of(h));
         }
 
         let mut file_header = self.header;
         file_header.e_shoff = shoff.into();
         file_header.e_shnum = (headers.len() as u16).into();
-        out[..std::mem::size_of::<FileHeader64<LE>>()]
-            .copy_from_slice(object::bytes_of(&file_header));
-        Ok(())
+        Ok(object::bytes_of(&file_header).to_vec())
     }
 
-    /// Rewrites the program headers in place: the `PT_NOTE` of `.note.gnu.property` goes,
-    /// the segment's `PT_LOAD` follows the template's last one (loaders expect them in
-    /// address order).
-    fn write_program_headers(
+    /// The program headers, rewritten in place: the `PT_NOTE` of `.note.gnu.property`
+    /// goes, the segment's `PT_LOAD` follows the template's last one (loaders expect them
+    /// in address order).
+    fn program_headers_patch(
         &self,
-        out: &mut [u8],
         segment_offset: u64,
         segment_vaddr: u64,
         segment_size: u64,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<(u64, Vec<u8>)> {
         let e = LE;
         let property = self
             .sections
@@ -617,17 +652,15 @@ impl<'data> Template<'data> {
                 p_align: PAGE_SIZE.into(),
             },
         );
-        let mut at = self.header.e_phoff.get(e) as usize;
-        for h in &headers {
-            let bytes = object::bytes_of(h);
-            out[at..at + bytes.len()].copy_from_slice(bytes);
-            at += bytes.len();
-        }
-        Ok(())
+        let bytes = headers
+            .iter()
+            .flat_map(|h| object::bytes_of(h).to_vec())
+            .collect();
+        Ok((self.header.e_phoff.get(e), bytes))
     }
 
-    /// Fills in the template's [`ImageSlot`].
-    fn fill_slot(&self, out: &mut [u8], header_vaddr: u64) -> anyhow::Result<()> {
+    /// The template's [`ImageSlot`], filled in.
+    fn slot_patch(&self, header_vaddr: u64) -> anyhow::Result<(u64, Vec<u8>)> {
         let e = LE;
         let offset = self
             .program_headers
@@ -639,14 +672,19 @@ impl<'data> Template<'data> {
                         <= p.p_vaddr(e) + p.p_filesz(e)
             })
             .map(|p| self.slot_vaddr - p.p_vaddr(e) + p.p_offset(e))
-            .context("the image slot is not in the file")? as usize;
-        let slot = &mut out[offset..offset + std::mem::size_of::<ImageSlot>()];
-        if slot[..8] != SLOT_MAGIC {
+            .context("the image slot is not in the file")?;
+        let magic = self
+            .data
+            .read_bytes_at(offset, SLOT_MAGIC.len() as u64)
+            .map_err(|()| anyhow::anyhow!("the image slot is not in the file"))?;
+        if magic != SLOT_MAGIC {
             bail!("the image slot does not start with its magic");
         }
-        slot[8..16].copy_from_slice(&self.slot_vaddr.to_le_bytes());
-        slot[16..24].copy_from_slice(&header_vaddr.to_le_bytes());
-        Ok(())
+        let mut slot = SLOT_MAGIC.to_vec();
+        slot.extend_from_slice(&self.slot_vaddr.to_le_bytes());
+        slot.extend_from_slice(&header_vaddr.to_le_bytes());
+        debug_assert_eq!(slot.len(), std::mem::size_of::<ImageSlot>());
+        Ok((offset, slot))
     }
 
     fn section_name(&self, section: &SectionHeader64<LE>) -> anyhow::Result<&'data [u8]> {
@@ -669,8 +707,12 @@ mod tests {
     fn template() -> &'static [u8] {
         static TEMPLATE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
         TEMPLATE.get_or_init(|| {
+            use std::io::Read as _;
             let cache = tempfile::tempdir().unwrap();
-            crate::link::runtime_template(Some(cache.path())).unwrap()
+            let mut bytes = Vec::new();
+            let mut file = crate::link::runtime_template(Some(cache.path())).unwrap();
+            file.read_to_end(&mut bytes).unwrap();
+            bytes
         })
     }
 
@@ -720,7 +762,9 @@ mod tests {
 
     #[test]
     fn absolute_addresses_become_fixups_of_link_time_addresses() {
-        let exe = write_executable(template(), &object_with(elf::R_X86_64_64, None)).unwrap();
+        let exe = write_executable(template(), &object_with(elf::R_X86_64_64, None))
+            .unwrap()
+            .to_bytes(template());
         let file = object::File::parse(&*exe).unwrap();
         let section = |name: &str| file.section_by_name(name).unwrap();
         let main = section(".wasm.text").address();
@@ -746,7 +790,9 @@ mod tests {
 
     #[test]
     fn relocations_compiled_code_never_uses_are_refused() {
-        let err = write_executable(template(), &object_with(elf::R_X86_64_32, None)).unwrap_err();
+        let err = write_executable(template(), &object_with(elf::R_X86_64_32, None))
+            .err()
+            .unwrap();
         assert_eq!(
             err.to_string(),
             "relocation type 10 in .wasm.data.rel.ro is not supported"
@@ -756,7 +802,7 @@ mod tests {
     #[test]
     fn symbols_the_runtime_lacks_are_refused() {
         let object = object_with(elf::R_X86_64_64, Some("no_such_host_function"));
-        let err = write_executable(template(), &object).unwrap_err();
+        let err = write_executable(template(), &object).err().unwrap();
         assert_eq!(
             err.to_string(),
             "the runtime does not define no_such_host_function"
@@ -778,7 +824,9 @@ mod tests {
                 bytes[at..at + 4].copy_from_slice(&elf::PT_NULL.to_le_bytes());
             }
         }
-        let err = write_executable(&bytes, &object_with(elf::R_X86_64_64, None)).unwrap_err();
+        let err = write_executable(&*bytes, &object_with(elf::R_X86_64_64, None))
+            .err()
+            .unwrap();
         assert!(
             err.to_string().starts_with("no spare program header"),
             "{err}"

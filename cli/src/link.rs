@@ -5,7 +5,17 @@
 //! the code the runtime's C symbols reach), which executables link; this module embeds
 //! both. At link time the object is written once per version to the cache directory
 //! (`<cache>/runtime/wasi_aot_runtime-<sha256>.o`), or into the link's temporary
-//! directory if there is no usable cache directory. Then:
+//! directory if there is no usable cache directory.
+//!
+//! Executables without `--link` files need one link per cache directory and linker,
+//! of the runtime template ([`runtime_template`], `<cache>/runtime/template-<hash>`):
+//!
+//! ```text
+//! $CC [-fuse-ld=gold] -o TEMPLATE RUNTIME.o -Wl,--defsym=main=wasi_aot_image_main -Wl,--strip-debug -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+//! ```
+//!
+//! and `crate::image` writes each executable from it and the compiled object. The
+//! others are linked whole:
 //!
 //! ```text
 //! $CC [-fuse-ld=gold] -o OUT module.o [--link FILES...] RUNTIME.o -Wl,--gc-sections -Wl,--strip-debug -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
@@ -74,11 +84,11 @@ const GC_SECTIONS: &str = "-Wl,--gc-sections";
 pub fn link_executable(object: &[u8], link: &[PathBuf], output: &Path) -> anyhow::Result<()> {
     let cache = cache::cache_dir().ok();
     if link.is_empty() {
-        if let Some(executable) = runtime_template(cache.as_deref())
-            .ok()
-            .and_then(|template| image::write_executable(&template, object).ok())
-        {
-            return write_executable_file(output, &executable);
+        if let Ok(mut template) = runtime_template(cache.as_deref()) {
+            let executable = image::write_executable(&object::ReadCache::new(&template), object);
+            if let Ok(executable) = executable {
+                return write_executable_file(output, &executable, &mut template);
+            }
         }
     }
     link_with(object, link, output, cache.as_deref())
@@ -140,8 +150,9 @@ fn run_link(output: &Path, inputs: &[PathBuf], flags: &[&str]) -> anyhow::Result
 /// `--gc-sections` so that it defines every runtime symbol a module may call (it is
 /// the size of a linked hello world all the same: the object holds only what the
 /// runtime's C symbols reach). Kept in the `cache` directory under a name derived from
-/// the runtime object and the linker driver; linked now if it is not there.
-pub fn runtime_template(cache: Option<&Path>) -> anyhow::Result<Vec<u8>> {
+/// the runtime object and the linker that linked it (see [`link_driver`]); linked now if
+/// it is not there.
+pub fn runtime_template(cache: Option<&Path>) -> anyhow::Result<fs::File> {
     let cached = |driver: OsString| {
         use sha2::Digest as _;
         let key = sha2::Sha256::new()
@@ -154,8 +165,8 @@ pub fn runtime_template(cache: Option<&Path>) -> anyhow::Result<Vec<u8>> {
                 .join(format!("template-{}", &cache::hex(&key)[..32]))
         })
     };
-    if let Some(bytes) = cached(link_driver()).and_then(|path| fs::read(path).ok()) {
-        return Ok(bytes);
+    if let Some(file) = cached(link_driver()).and_then(|path| fs::File::open(path).ok()) {
+        return Ok(file);
     }
     let tmp = tempfile::Builder::new()
         .prefix("wasi-aot-")
@@ -165,32 +176,43 @@ pub fn runtime_template(cache: Option<&Path>) -> anyhow::Result<Vec<u8>> {
     let output = tmp.path().join("template");
     let entry = format!("-Wl,--defsym=main={IMAGE_MAIN_SYMBOL}");
     let gold = run_link(&output, &[runtime], &[&entry])?;
-    let bytes = fs::read(&output).with_context(|| format!("reading {}", output.display()))?;
     // Under the name of the linker that made it (not gold, if gold failed).
     if let Some(path) = cached(driver(gold)) {
         // Best effort: without the cache the next build links the template again.
-        let _ = cache::write_atomically(&path, &bytes);
+        let _ = fs::read(&output).and_then(|bytes| cache::write_atomically(&path, &bytes));
     }
-    Ok(bytes)
+    fs::File::open(&output).with_context(|| format!("reading {}", output.display()))
 }
 
-/// Writes the executable `bytes` to `path` (mode 755) as a linker would: a regular file
-/// or a symbolic link at `path` is replaced (by renaming a complete file over it, so a
-/// running copy is never overwritten), anything else (`/dev/null`) is written to.
-fn write_executable_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write as _;
+/// Writes `executable` (made from the `template` file) to `path` (mode 755) as a
+/// linker would: a regular file or a symbolic link at `path` is replaced (by renaming a
+/// complete file over it, so a running copy is never overwritten), anything else
+/// (`/dev/null`) is written to.
+fn write_executable_file(
+    path: &Path,
+    executable: &image::Executable,
+    template: &mut fs::File,
+) -> anyhow::Result<()> {
+    use std::io::{Read as _, Seek as _, Write as _};
     use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
     let context = || format!("writing {}", path.display());
     let special = fs::symlink_metadata(path)
         .is_ok_and(|m| !m.file_type().is_file() && !m.file_type().is_symlink());
     if special {
+        let mut bytes = Vec::new();
+        template.seek(io::SeekFrom::Start(0))?;
+        template
+            .read_to_end(&mut bytes)
+            .context("reading the runtime template")?;
         let mut file = fs::OpenOptions::new()
             .write(true)
             .truncate(true)
             .mode(0o755)
             .open(path)
             .with_context(context)?;
-        return file.write_all(bytes).with_context(context);
+        return file
+            .write_all(&executable.to_bytes(&bytes))
+            .with_context(context);
     }
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -201,7 +223,9 @@ fn write_executable_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .permissions(fs::Permissions::from_mode(0o755))
         .tempfile_in(dir)
         .with_context(context)?;
-    file.write_all(bytes).with_context(context)?;
+    executable
+        .write(template, file.as_file_mut())
+        .with_context(context)?;
     file.persist(path)
         .map_err(|e| e.error)
         .with_context(context)?;
