@@ -14,7 +14,8 @@
 //! The segment's program header takes the place of the `PT_NOTE` that covers
 //! `.note.gnu.property` (the template's other notes keep theirs). The module's symbols
 //! join the symbol table as local symbols, with section headers for the new sections,
-//! so perf and gdb name wasm functions as in executables linked by `cc`.
+//! so perf and gdb name wasm functions as in executables linked by `cc`, and the build
+//! ID becomes the executable's own.
 
 use anyhow::{bail, Context as _};
 use object::elf::{self, FileHeader64, ProgramHeader64, SectionHeader64, Sym64};
@@ -325,6 +326,7 @@ pub fn write_executable<'data, R: ReadRef<'data>>(
     let mut patches = vec![(0, file_header)];
     patches.push(template.program_headers_patch(segment_offset, segment_vaddr, segment_size)?);
     patches.push(template.slot_patch(header_vaddr)?);
+    patches.extend(template.build_id_patch(object)?);
     Ok(Executable {
         prefix_len: template.alloc_end,
         patches,
@@ -685,6 +687,45 @@ impl<'data, R: ReadRef<'data>> Template<'data, R> {
         slot.extend_from_slice(&header_vaddr.to_le_bytes());
         debug_assert_eq!(slot.len(), std::mem::size_of::<ImageSlot>());
         Ok((offset, slot))
+    }
+
+    /// A build ID of the executable's own in place of the template's (which every
+    /// executable made from it would otherwise share, and perf's build-ID cache and
+    /// debuginfod would take for one binary): the template's ID hashed with the
+    /// compiled `object`, truncated to the same length. None if there is no build ID.
+    fn build_id_patch(&self, object: &[u8]) -> anyhow::Result<Option<(u64, Vec<u8>)>> {
+        use sha2::Digest as _;
+        let Some(section) = self.sections.iter().find(|s| {
+            s.sh_type(LE) == elf::SHT_NOTE
+                && self
+                    .section_name(s)
+                    .is_ok_and(|name| name == b".note.gnu.build-id")
+        }) else {
+            return Ok(None);
+        };
+        let note = section.data(LE, self.data)?;
+        let word = |at: usize| {
+            note.get(at..at + 4)
+                .map(|b| u32::from_le_bytes(b.try_into().unwrap_or_default()) as usize)
+        };
+        let (Some(name_size), Some(desc_size)) = (word(0), word(4)) else {
+            bail!("a truncated build ID note");
+        };
+        let desc_at = 12 + name_size.div_ceil(4) * 4;
+        let old = note
+            .get(desc_at..desc_at + desc_size)
+            .context("a truncated build ID note")?;
+        let hash = sha2::Sha256::new()
+            .chain_update(old)
+            .chain_update(object)
+            .finalize();
+        if desc_size > hash.len() {
+            bail!("a build ID longer than SHA-256");
+        }
+        Ok(Some((
+            section.sh_offset(LE) + desc_at as u64,
+            hash[..desc_size].to_vec(),
+        )))
     }
 
     fn section_name(&self, section: &SectionHeader64<LE>) -> anyhow::Result<&'data [u8]> {

@@ -290,6 +290,14 @@ fn builds_without_a_linker_once_the_runtime_template_is_cached() {
         format!("{}\na\nb c\n", s.path("echo").display())
     );
 
+    // Each executable has a build ID of its own: perf's cache and debuginfod key on it.
+    let build_id = |name: &str| {
+        let bytes = fs::read(s.path(name)).unwrap();
+        let file = object::File::parse(&*bytes).unwrap();
+        file.build_id().unwrap().expect("a build ID").to_vec()
+    };
+    assert_ne!(build_id("echo"), build_id("wait"));
+
     // The module's code and data are sections of their own, and its functions have
     // symbols there, for perf and gdb.
     let exe = s.path("wait");
