@@ -69,10 +69,57 @@ pub fn write_executable<'data, R: ReadRef<'data>>(
 ) -> anyhow::Result<Executable> {
     let template = Template::parse(template).context("reading the runtime template")?;
     let module = object::File::parse(object).context("reading the compiled object")?;
-    let segment_vaddr = align_up(template.vaddr_end, PAGE_SIZE);
     let segment_offset = align_up(template.alloc_end, PAGE_SIZE);
+    let layout = Layout::new(
+        &module,
+        loaded_sections(&module)?,
+        align_up(template.vaddr_end, PAGE_SIZE),
+    )?;
+    let resolver = Resolver {
+        module: &module,
+        section_addr: layout.placed.iter().map(|p| (p.index, p.addr)).collect(),
+        runtime: &template.symbols,
+    };
+    let segment = layout.segment(&module, &resolver)?;
 
-    // Lay the sections out, part by part.
+    // The module's sections and symbols, as the tables will list them.
+    let image_section = Placed {
+        index: object::SectionIndex(0),
+        name: ".wasm.image".into(),
+        part: Part::Relro,
+        addr: layout.header_vaddr,
+        size: layout.fixups_vaddr + 8 * layout.fixup_count - layout.header_vaddr,
+        align: 8,
+        data: &[],
+    };
+    let new_sections: Vec<&Placed> = std::iter::once(&image_section)
+        .chain(&layout.placed)
+        .collect();
+    let symbols = module_symbols(&module, &layout.placed, template.sections.len(), &resolver)?;
+
+    // Everything past the template's loaded part, then the patches to that part.
+    let mut rest = vec![0u8; (segment_offset - template.alloc_end) as usize];
+    rest.extend_from_slice(&segment);
+    let file_header = template.write_tail(
+        &mut rest,
+        &new_sections,
+        layout.vaddr,
+        segment_offset,
+        &symbols,
+    )?;
+    let mut patches = vec![(0, file_header)];
+    patches.push(template.program_headers_patch(segment_offset, layout.vaddr, layout.size())?);
+    patches.push(template.slot_patch(layout.header_vaddr)?);
+    patches.extend(template.build_id_patch(object)?);
+    Ok(Executable {
+        prefix_len: template.alloc_end,
+        patches,
+        rest,
+    })
+}
+
+/// The object's loaded sections, code first, then read-only, then writable data.
+fn loaded_sections<'data>(module: &object::File<'data>) -> anyhow::Result<Vec<Placed<'data>>> {
     let mut placed = Vec::new();
     for section in module.sections() {
         let SectionFlags::Elf { sh_flags } = section.flags() else {
@@ -111,66 +158,189 @@ pub fn write_executable<'data, R: ReadRef<'data>>(
         });
     }
     placed.sort_by_key(|p| p.part);
+    Ok(placed)
+}
 
-    // GOT entries and fixups, counted before the layout that reserves them.
-    let mut got: BTreeMap<usize, u64> = BTreeMap::new();
-    let mut absolute = 0u64;
-    for p in &placed {
-        let section = module.section_by_index(p.index)?;
-        for (_, reloc) in section.relocations() {
-            let RelocationTarget::Symbol(symbol) = reloc.target() else {
-                bail!("a relocation in {} has no symbol", p.name);
-            };
-            match elf_type(&reloc)? {
-                elf::R_X86_64_64 => absolute += 1,
-                elf::R_X86_64_GOTPCREL | elf::R_X86_64_GOTPCRELX | elf::R_X86_64_REX_GOTPCRELX => {
-                    let next = got.len() as u64;
-                    got.entry(symbol.0).or_insert(next);
+/// Where everything goes in the appended segment.
+struct Layout<'data> {
+    /// Link-time address of the segment (page-aligned).
+    vaddr: u64,
+    /// The object's sections, with their addresses.
+    placed: Vec<Placed<'data>>,
+    /// GOT slot of each symbol referred to through the GOT, by symbol index.
+    got: BTreeMap<usize, u64>,
+    /// The [`ImageHeader`], then the GOT, then the fixup list, start the relro part.
+    header_vaddr: u64,
+    got_vaddr: u64,
+    fixups_vaddr: u64,
+    fixup_count: u64,
+    relro_end: u64,
+    data_end: u64,
+}
+
+impl<'data> Layout<'data> {
+    /// Lays `placed` out from `vaddr`, part by part, after counting the GOT entries and
+    /// fixups the relro part reserves room for.
+    fn new(
+        module: &object::File<'data>,
+        mut placed: Vec<Placed<'data>>,
+        vaddr: u64,
+    ) -> anyhow::Result<Self> {
+        let mut got: BTreeMap<usize, u64> = BTreeMap::new();
+        let mut absolute = 0u64;
+        for p in &placed {
+            for (_, reloc) in module.section_by_index(p.index)?.relocations() {
+                let RelocationTarget::Symbol(symbol) = reloc.target() else {
+                    bail!("a relocation in {} has no symbol", p.name);
+                };
+                match elf_type(&reloc)? {
+                    elf::R_X86_64_64 => absolute += 1,
+                    GOTPCREL | GOTPCRELX | REX_GOTPCRELX => {
+                        let next = got.len() as u64;
+                        got.entry(symbol.0).or_insert(next);
+                    }
+                    _ => {}
                 }
-                _ => {}
             }
         }
-    }
-    let fixup_count = absolute + got.len() as u64;
-
-    let mut cursor = segment_vaddr;
-    for p in placed.iter_mut().filter(|p| p.part == Part::Code) {
-        cursor = align_up(cursor, p.align);
-        p.addr = cursor;
-        cursor += p.size;
-    }
-    let relro_start = align_up(cursor, PAGE_SIZE);
-    let header_vaddr = relro_start;
-    let got_vaddr = header_vaddr + std::mem::size_of::<ImageHeader>() as u64;
-    let fixups_vaddr = got_vaddr + 8 * got.len() as u64;
-    cursor = fixups_vaddr + 8 * fixup_count;
-    for p in placed.iter_mut().filter(|p| p.part == Part::Relro) {
-        cursor = align_up(cursor, p.align);
-        p.addr = cursor;
-        cursor += p.size;
-    }
-    let relro_end = align_up(cursor, PAGE_SIZE);
-    cursor = relro_end;
-    for p in placed.iter_mut().filter(|p| p.part == Part::Data) {
-        cursor = align_up(cursor, p.align);
-        p.addr = cursor;
-        cursor += p.size;
-    }
-    let data_end = align_up(cursor, PAGE_SIZE);
-    let segment_size = data_end - segment_vaddr;
-    let mut segment = vec![0u8; segment_size as usize];
-    for p in &placed {
-        let at = (p.addr - segment_vaddr) as usize;
-        segment[at..at + p.data.len()].copy_from_slice(p.data);
+        let fixup_count = absolute + got.len() as u64;
+        let mut place = |part: Part, mut cursor: u64| {
+            for p in placed.iter_mut().filter(|p| p.part == part) {
+                cursor = align_up(cursor, p.align);
+                p.addr = cursor;
+                cursor += p.size;
+            }
+            align_up(cursor, PAGE_SIZE)
+        };
+        let header_vaddr = place(Part::Code, vaddr);
+        let got_vaddr = header_vaddr + std::mem::size_of::<ImageHeader>() as u64;
+        let fixups_vaddr = got_vaddr + 8 * got.len() as u64;
+        let relro_end = place(Part::Relro, fixups_vaddr + 8 * fixup_count);
+        let data_end = place(Part::Data, relro_end);
+        Ok(Layout {
+            vaddr,
+            placed,
+            got,
+            header_vaddr,
+            got_vaddr,
+            fixups_vaddr,
+            fixup_count,
+            relro_end,
+            data_end,
+        })
     }
 
-    // Symbol addresses: the object's own, else the runtime's.
-    let section_addr: HashMap<object::SectionIndex, u64> =
-        placed.iter().map(|p| (p.index, p.addr)).collect();
-    let symbol_addr = |index: object::SymbolIndex| -> anyhow::Result<u64> {
-        let symbol = module.symbol_by_index(index)?;
+    /// The segment's size in memory and in the file.
+    fn size(&self) -> u64 {
+        self.data_end - self.vaddr
+    }
+
+    /// The segment's bytes: the sections with their relocations applied, the header,
+    /// the GOT and the fixup list.
+    fn segment(
+        &self,
+        module: &object::File<'data>,
+        resolver: &Resolver<'_, 'data>,
+    ) -> anyhow::Result<Vec<u8>> {
+        let mut segment = vec![0u8; self.size() as usize];
+        let mut put = |vaddr: u64, bytes: &[u8]| -> anyhow::Result<()> {
+            let at = (vaddr - self.vaddr) as usize;
+            segment
+                .get_mut(at..at + bytes.len())
+                .context("a write outside the segment")?
+                .copy_from_slice(bytes);
+            Ok(())
+        };
+        for p in &self.placed {
+            put(p.addr, p.data)?;
+        }
+        let mut fixups: Vec<u64> = Vec::with_capacity(self.fixup_count as usize);
+        for (&symbol, &slot) in &self.got {
+            let entry = self.got_vaddr + 8 * slot;
+            put(
+                entry,
+                &resolver.address(object::SymbolIndex(symbol))?.to_le_bytes(),
+            )?;
+            fixups.push(entry);
+        }
+        for p in &self.placed {
+            for (offset, reloc) in module.section_by_index(p.index)?.relocations() {
+                let RelocationTarget::Symbol(symbol) = reloc.target() else {
+                    unreachable!("checked by the layout")
+                };
+                let place = p.addr + offset;
+                let target = resolver.address(symbol)?;
+                let relative = |to: u64| {
+                    (to as i64)
+                        .wrapping_add(reloc.addend())
+                        .wrapping_sub(place as i64)
+                };
+                let displacement = |to: u64| {
+                    i32::try_from(relative(to))
+                        .map(i32::to_le_bytes)
+                        .map_err(|_| {
+                            anyhow::anyhow!("a displacement in {} is out of range", p.name)
+                        })
+                };
+                match elf_type(&reloc)? {
+                    elf::R_X86_64_64 => {
+                        if p.part == Part::Code {
+                            bail!("an absolute address in code ({})", p.name);
+                        }
+                        fixups.push(place);
+                        put(
+                            place,
+                            &target.wrapping_add_signed(reloc.addend()).to_le_bytes(),
+                        )?;
+                    }
+                    elf::R_X86_64_PC32 | elf::R_X86_64_PLT32 => put(place, &displacement(target)?)?,
+                    elf::R_X86_64_PC64 => put(place, &relative(target).to_le_bytes())?,
+                    GOTPCREL | GOTPCRELX | REX_GOTPCRELX => {
+                        let entry = self.got_vaddr + 8 * self.got[&symbol.0];
+                        put(place, &displacement(entry)?)?;
+                    }
+                    other => bail!("relocation type {other} in {} is not supported", p.name),
+                }
+            }
+        }
+        for (i, fixup) in fixups.iter().enumerate() {
+            put(self.fixups_vaddr + 8 * i as u64, &fixup.to_le_bytes())?;
+        }
+        let main = module
+            .symbols()
+            .find(|s| s.is_definition() && s.name() == Ok("main"))
+            .context("the compiled object defines no main")?;
+        let header = ImageHeader {
+            main_vaddr: resolver.address(main.index())?,
+            fixups_vaddr: self.fixups_vaddr,
+            fixup_count: self.fixup_count,
+            relro_start: self.header_vaddr,
+            relro_end: self.relro_end,
+            data_start: self.relro_end,
+            data_end: self.data_end,
+        };
+        put(self.header_vaddr, &image_header_bytes(&header))?;
+        Ok(segment)
+    }
+}
+
+/// The GOT-relative relocation types (x86_64 ELF), resolved alike.
+const GOTPCREL: u32 = elf::R_X86_64_GOTPCREL;
+const GOTPCRELX: u32 = elf::R_X86_64_GOTPCRELX;
+const REX_GOTPCRELX: u32 = elf::R_X86_64_REX_GOTPCRELX;
+
+/// Symbol addresses: the object's own, else the runtime's.
+struct Resolver<'a, 'data> {
+    module: &'a object::File<'data>,
+    section_addr: HashMap<object::SectionIndex, u64>,
+    runtime: &'a HashMap<&'a [u8], u64>,
+}
+
+impl Resolver<'_, '_> {
+    fn address(&self, index: object::SymbolIndex) -> anyhow::Result<u64> {
+        let symbol = self.module.symbol_by_index(index)?;
         match symbol.section() {
-            SymbolSection::Section(section) => match section_addr.get(&section) {
+            SymbolSection::Section(section) => match self.section_addr.get(&section) {
                 Some(base) => Ok(base + symbol.address()),
                 None => bail!(
                     "symbol {} is in a section that is not loaded",
@@ -180,112 +350,24 @@ pub fn write_executable<'data, R: ReadRef<'data>>(
             SymbolSection::Absolute => Ok(symbol.address()),
             SymbolSection::Undefined => {
                 let name = symbol.name()?;
-                template
-                    .symbols
+                self.runtime
                     .get(name.as_bytes())
                     .copied()
                     .with_context(|| format!("the runtime does not define {name}"))
             }
             other => bail!("symbol {} is in {other:?}", symbol.name().unwrap_or("?")),
         }
-    };
+    }
+}
 
-    // Relocations.
-    let mut fixups: Vec<u64> = Vec::with_capacity(fixup_count as usize);
-    let mut got_values = vec![0u64; got.len()];
-    for (&symbol, &slot) in &got {
-        got_values[slot as usize] = symbol_addr(object::SymbolIndex(symbol))?;
-        fixups.push(got_vaddr + 8 * slot);
-    }
-    for p in &placed {
-        let section = module.section_by_index(p.index)?;
-        for (offset, reloc) in section.relocations() {
-            let RelocationTarget::Symbol(symbol) = reloc.target() else {
-                unreachable!("checked when counting")
-            };
-            let place = p.addr + offset;
-            let at = (place - segment_vaddr) as usize;
-            let target = symbol_addr(symbol)?;
-            let addend = reloc.addend();
-            let pc_relative = |to: u64| -> anyhow::Result<[u8; 4]> {
-                let value = (to as i64).wrapping_add(addend).wrapping_sub(place as i64);
-                i32::try_from(value)
-                    .map(i32::to_le_bytes)
-                    .map_err(|_| anyhow::anyhow!("a displacement in {} is out of range", p.name))
-            };
-            let r_type = elf_type(&reloc)?;
-            let bytes: Vec<u8> = match r_type {
-                elf::R_X86_64_64 => {
-                    if p.part == Part::Code {
-                        bail!("an absolute address in code ({})", p.name);
-                    }
-                    fixups.push(place);
-                    target.wrapping_add_signed(addend).to_le_bytes().to_vec()
-                }
-                elf::R_X86_64_PC32 | elf::R_X86_64_PLT32 => pc_relative(target)?.to_vec(),
-                elf::R_X86_64_PC64 => (target as i64)
-                    .wrapping_add(addend)
-                    .wrapping_sub(place as i64)
-                    .to_le_bytes()
-                    .to_vec(),
-                elf::R_X86_64_GOTPCREL | elf::R_X86_64_GOTPCRELX | elf::R_X86_64_REX_GOTPCRELX => {
-                    pc_relative(got_vaddr + 8 * got[&symbol.0])?.to_vec()
-                }
-                other => bail!("relocation type {other} in {} is not supported", p.name),
-            };
-            segment
-                .get_mut(at..at + bytes.len())
-                .with_context(|| format!("a relocation outside {}", p.name))?
-                .copy_from_slice(&bytes);
-        }
-    }
-
-    let main_vaddr = module
-        .symbols()
-        .find(|s| s.is_definition() && s.name() == Ok("main"))
-        .context("the compiled object defines no main")
-        .and_then(|s| symbol_addr(s.index()))?;
-    let header = ImageHeader {
-        main_vaddr,
-        fixups_vaddr,
-        fixup_count,
-        relro_start,
-        relro_end,
-        data_start: relro_end,
-        data_end,
-    };
-    let put = |segment: &mut Vec<u8>, vaddr: u64, bytes: &[u8]| {
-        let at = (vaddr - segment_vaddr) as usize;
-        segment[at..at + bytes.len()].copy_from_slice(bytes);
-    };
-    put(&mut segment, header_vaddr, &image_header_bytes(&header));
-    for (slot, value) in got_values.iter().enumerate() {
-        put(
-            &mut segment,
-            got_vaddr + 8 * slot as u64,
-            &value.to_le_bytes(),
-        );
-    }
-    for (i, fixup) in fixups.iter().enumerate() {
-        put(
-            &mut segment,
-            fixups_vaddr + 8 * i as u64,
-            &fixup.to_le_bytes(),
-        );
-    }
-
-    // The module's sections and symbols, as the tables will list them.
-    let image_section = Placed {
-        index: object::SectionIndex(0),
-        name: ".wasm.image".into(),
-        part: Part::Relro,
-        addr: header_vaddr,
-        size: fixups_vaddr + 8 * fixup_count - header_vaddr,
-        align: 8,
-        data: &[],
-    };
-    let new_sections: Vec<&Placed> = std::iter::once(&image_section).chain(&placed).collect();
-    let first_new_index = template.sections.len();
+/// The object's function and data symbols in the `placed` sections, for the symbol
+/// table, whose new sections start at index `first_new_index` (with `.wasm.image`).
+fn module_symbols(
+    module: &object::File<'_>,
+    placed: &[Placed],
+    first_new_index: usize,
+    resolver: &Resolver,
+) -> anyhow::Result<Vec<NewSymbol>> {
     let mut symbols = Vec::new();
     for symbol in module.symbols() {
         let SymbolSection::Section(section) = symbol.section() else {
@@ -308,30 +390,11 @@ pub fn write_executable<'data, R: ReadRef<'data>>(
             name: name.as_bytes().to_vec(),
             st_type,
             shndx: (first_new_index + 1 + position) as u16,
-            value: symbol_addr(symbol.index())?,
+            value: resolver.address(symbol.index())?,
             size: symbol.size(),
         });
     }
-
-    // Everything past the template's loaded part, then the patches to that part.
-    let mut rest = vec![0u8; (segment_offset - template.alloc_end) as usize];
-    rest.extend_from_slice(&segment);
-    let file_header = template.write_tail(
-        &mut rest,
-        &new_sections,
-        segment_vaddr,
-        segment_offset,
-        &symbols,
-    )?;
-    let mut patches = vec![(0, file_header)];
-    patches.push(template.program_headers_patch(segment_offset, segment_vaddr, segment_size)?);
-    patches.push(template.slot_patch(header_vaddr)?);
-    patches.extend(template.build_id_patch(object)?);
-    Ok(Executable {
-        prefix_len: template.alloc_end,
-        patches,
-        rest,
-    })
+    Ok(symbols)
 }
 
 /// An executable to write: the template's loaded part, patched, then the rest.
