@@ -4,7 +4,7 @@
 //!
 //! The template's `main` is the runtime's [`IMAGE_MAIN_SYMBOL`]. It finds the module
 //! through the template's [`ImageSlot`], which the writer fills in, applies the module's
-//! [`ImageHeader::fixups`] (the executable is position-independent, and nothing but the
+//! fixups ([`ImageHeader::fixups_vaddr`]) (the executable is position-independent, and nothing but the
 //! runtime relocates the appended segment), sets the pages' final protections and calls
 //! the module's own generated `main`. All addresses here are link-time addresses: the
 //! load bias is the slot's run-time address minus [`ImageSlot::slot_vaddr`].
@@ -49,9 +49,8 @@ pub struct ImageHeader {
     pub relro_start: u64,
     /// End of the range of [`Self::relro_start`].
     pub relro_end: u64,
-    /// Page-aligned range of the module's writable data (empty for most modules).
-    pub data_start: u64,
-    /// End of the range of [`Self::data_start`].
+    /// End of the page-aligned range of the module's writable data, which starts at
+    /// [`Self::relro_end`] (empty for most modules).
     pub data_end: u64,
 }
 
@@ -63,7 +62,7 @@ mod tests {
     fn layouts_are_plain_words() {
         assert_eq!(core::mem::size_of::<ImageSlot>(), 24);
         assert_eq!(core::mem::offset_of!(ImageSlot, header_vaddr), 16);
-        assert_eq!(core::mem::size_of::<ImageHeader>(), 56);
-        assert_eq!(core::mem::offset_of!(ImageHeader, data_end), 48);
+        assert_eq!(core::mem::size_of::<ImageHeader>(), 48);
+        assert_eq!(core::mem::offset_of!(ImageHeader, data_end), 40);
     }
 }

@@ -325,10 +325,10 @@ fn c_programs(env: &Env) -> Result<Vec<Program>> {
 // ---------------------------------------------------------------------------------------
 // Compile time
 
-/// What makes a Sightglass module build without `--link`: its `bench.start` and
-/// `bench.end` imports, which nothing but the bench's markers provide, become stubs
-/// (that build is timed, never run).
-const STUB_BENCH_IMPORTS: &[&str] = &["--unknown-imports", "trap"];
+/// What makes a module build without `--link` files: imports that nothing but such a
+/// file provides (a Sightglass module's `bench.start` and `bench.end`, whatever the
+/// largest input imports) become stubs. Those builds are timed, never run.
+const STUB_UNKNOWN_IMPORTS: &[&str] = &["--unknown-imports", "trap"];
 
 /// `wasi-aot build` of `wasm` into `exe`, preopening `dir` as `.`, with `--link` and the
 /// bench markers if `link_stubs`.
@@ -424,7 +424,11 @@ fn compile_times(
     } else {
         (&program.aot_exe, &scratch)
     };
-    let stub = if link_stubs { STUB_BENCH_IMPORTS } else { &[] };
+    let stub = if link_stubs {
+        STUB_UNKNOWN_IMPORTS
+    } else {
+        &[]
+    };
     let mut build = Vec::new();
     let mut build_cc = Vec::new();
     let mut compiler = Vec::new();
@@ -469,8 +473,14 @@ fn compile_largest(env: &Env, wasm_path: &Path, runs: usize) -> Result<CompileRo
     let mut compiler = Vec::new();
     for _ in 0..runs {
         for (link_stubs, times) in [(false, &mut build), (true, &mut build_cc)] {
-            let trap = ["--unknown-imports", "trap"];
-            times.push(aot_build(env, wasm_path, dir, &exe, link_stubs, &trap)?);
+            times.push(aot_build(
+                env,
+                wasm_path,
+                dir,
+                &exe,
+                link_stubs,
+                STUB_UNKNOWN_IMPORTS,
+            )?);
         }
         compiler.push(compile_in_process(&wasm)?);
     }

@@ -19,7 +19,9 @@
 
 use anyhow::{bail, Context as _};
 use object::elf::{self, FileHeader64, ProgramHeader64, SectionHeader64, Sym64};
-use object::read::elf::{FileHeader as _, ProgramHeader as _, SectionHeader as _, Sym as _};
+use object::read::elf::{
+    FileHeader as _, ProgramHeader as _, SectionHeader as _, SectionTable, Sym as _,
+};
 use object::{
     LittleEndian as LE, Object as _, ObjectSection as _, ObjectSymbol as _, ReadRef,
     RelocationFlags, RelocationTarget, SectionFlags, SymbolKind, SymbolSection,
@@ -316,7 +318,6 @@ impl<'data> Layout<'data> {
             fixup_count: self.fixup_count,
             relro_start: self.header_vaddr,
             relro_end: self.relro_end,
-            data_start: self.relro_end,
             data_end: self.data_end,
         };
         put(self.header_vaddr, &image_header_bytes(&header))?;
@@ -469,7 +470,6 @@ fn image_header_bytes(header: &ImageHeader) -> Vec<u8> {
         header.fixup_count,
         header.relro_start,
         header.relro_end,
-        header.data_start,
         header.data_end,
     ]
     .iter()
@@ -482,7 +482,7 @@ struct Template<'data, R: ReadRef<'data>> {
     data: R,
     header: FileHeader64<LE>,
     program_headers: Vec<ProgramHeader64<LE>>,
-    sections: Vec<SectionHeader64<LE>>,
+    sections: SectionTable<'data, FileHeader64<LE>, R>,
     /// Index of `.symtab`, of the string table it uses, and of the section names.
     symtab: usize,
     strtab: usize,
@@ -505,14 +505,13 @@ impl<'data, R: ReadRef<'data>> Template<'data, R> {
             bail!("not an x86_64 position-independent executable");
         }
         let program_headers = header.program_headers(e, data)?.to_vec();
-        let table = header.sections(e, data)?;
-        let sections: Vec<SectionHeader64<LE>> = table.iter().copied().collect();
+        let sections = header.sections(e, data)?;
         let shstrtab = header.shstrndx(e, data)? as usize;
         let symtab = sections
             .iter()
             .position(|s| s.sh_type(e) == elf::SHT_SYMTAB)
             .context("no symbol table")?;
-        let strtab = sections[symtab].sh_link(e) as usize;
+        let strtab = sections.section(object::SectionIndex(symtab))?.sh_link(e) as usize;
         if strtab == shstrtab || strtab >= sections.len() {
             bail!("the symbol table shares the section name table");
         }
@@ -542,7 +541,7 @@ impl<'data, R: ReadRef<'data>> Template<'data, R> {
 
         // Only global symbols: the runtime object keeps its C symbols, the only ones
         // compiled code refers to, global and makes everything else local.
-        let symbol_table = table.symbols(e, data, elf::SHT_SYMTAB)?;
+        let symbol_table = sections.symbols(e, data, elf::SHT_SYMTAB)?;
         let mut symbols = HashMap::new();
         for symbol in symbol_table.iter() {
             let global = matches!(symbol.st_bind(), elf::STB_GLOBAL | elf::STB_WEAK);
@@ -582,7 +581,7 @@ impl<'data, R: ReadRef<'data>> Template<'data, R> {
         let e = LE;
         let base = self.alloc_end;
         let old_section_data =
-            |i: usize| -> anyhow::Result<&[u8]> { Ok(self.sections[i].data(e, self.data)?) };
+            |i: usize| -> anyhow::Result<&[u8]> { Ok(self.section(i)?.data(e, self.data)?) };
 
         let mut shstrtab = old_section_data(self.shstrtab)?.to_vec();
         let mut new_headers = Vec::new();
@@ -613,7 +612,7 @@ impl<'data, R: ReadRef<'data>> Template<'data, R> {
         let mut strtab = old_section_data(self.strtab)?.to_vec();
         let old_symbols = old_section_data(self.symtab)?;
         let symbol_size = std::mem::size_of::<Sym64<LE>>();
-        let first_global = self.sections[self.symtab].sh_info(e) as usize * symbol_size;
+        let first_global = self.section(self.symtab)?.sh_info(e) as usize * symbol_size;
         if first_global > old_symbols.len() {
             bail!("the symbol table's first global is past its end");
         }
@@ -634,7 +633,7 @@ impl<'data, R: ReadRef<'data>> Template<'data, R> {
         }
         symtab.extend_from_slice(&old_symbols[first_global..]);
 
-        let mut headers = self.sections.clone();
+        let mut headers: Vec<SectionHeader64<LE>> = self.sections.iter().copied().collect();
         if headers.len() + new_headers.len() >= usize::from(elf::SHN_LORESERVE) {
             bail!("too many sections");
         }
@@ -683,12 +682,8 @@ impl<'data, R: ReadRef<'data>> Template<'data, R> {
         let e = LE;
         let property = self
             .sections
-            .iter()
-            .find(|s| {
-                self.section_name(s)
-                    .is_ok_and(|name| name == b".note.gnu.property")
-            })
-            .map(|s| s.sh_offset(e));
+            .section_by_name(e, b".note.gnu.property")
+            .map(|(_, s)| s.sh_offset(e));
         let notes: Vec<usize> = (0..self.program_headers.len())
             .filter(|&i| self.program_headers[i].p_type(e) == elf::PT_NOTE)
             .collect();
@@ -758,12 +753,11 @@ impl<'data, R: ReadRef<'data>> Template<'data, R> {
     /// compiled `object`, truncated to the same length. None if there is no build ID.
     fn build_id_patch(&self, object: &[u8]) -> anyhow::Result<Option<(u64, Vec<u8>)>> {
         use sha2::Digest as _;
-        let Some(section) = self.sections.iter().find(|s| {
-            s.sh_type(LE) == elf::SHT_NOTE
-                && self
-                    .section_name(s)
-                    .is_ok_and(|name| name == b".note.gnu.build-id")
-        }) else {
+        let Some((_, section)) = self
+            .sections
+            .section_by_name(LE, b".note.gnu.build-id")
+            .filter(|(_, s)| s.sh_type(LE) == elf::SHT_NOTE)
+        else {
             return Ok(None);
         };
         let note = section.data(LE, self.data)?;
@@ -791,13 +785,9 @@ impl<'data, R: ReadRef<'data>> Template<'data, R> {
         )))
     }
 
-    fn section_name(&self, section: &SectionHeader64<LE>) -> anyhow::Result<&'data [u8]> {
-        let strings = self.sections[self.shstrtab].data(LE, self.data)?;
-        let start = section.sh_name(LE) as usize;
-        let rest = strings
-            .get(start..)
-            .context("a section name out of range")?;
-        Ok(&rest[..rest.iter().position(|&b| b == 0).unwrap_or(rest.len())])
+    /// Section header `index`.
+    fn section(&self, index: usize) -> anyhow::Result<&'data SectionHeader64<LE>> {
+        Ok(self.sections.section(object::SectionIndex(index))?)
     }
 }
 
