@@ -14,7 +14,7 @@ use cranelift_module::{
     default_libcall_names, FuncId, Linkage, Module, ModuleReloc, ModuleRelocTarget,
 };
 use cranelift_object::object::write::StandardSection;
-use cranelift_object::{ObjectBuilder, ObjectModule};
+use cranelift_object::{ObjectBuilder, ObjectModule, ObjectProduct};
 use rayon::prelude::*;
 use wasi_aot_abi::builtins;
 use wasi_aot_abi::descriptor::{CallRecord, TrapRecord, EXEC_CONFIG_SYMBOL};
@@ -228,33 +228,46 @@ struct CompiledFunction {
     relocs: Vec<ModuleReloc>,
     traps: Vec<TrapRecord>,
     calls: Vec<CallRecord>,
+    /// Bytes of filler before the first instruction.
+    entry_offset: u32,
 }
 
 impl CompiledFunction {
-    /// The function with `pad` bytes of [`placement::padding_bytes`] before its first
-    /// instruction (`id` is its own id), every code offset moved to match.
+    /// The function with `pad` bytes of [`placement::filler_bytes`] before its first
+    /// instruction (`id` is its own id). Relocation offsets count from the start of the
+    /// bytes, so they move; trap and call offsets count from the entry, which the symbol
+    /// will mark once [`move_entry_symbols`] has run, so they stay.
     fn with_entry_padding(mut self, id: FuncId, pad: u32) -> Self {
         if pad == 0 {
             return self;
         }
-        let mut bytes = placement::padding_bytes(pad);
+        let mut bytes = placement::filler_bytes(pad);
         bytes.extend_from_slice(&self.bytes);
         self.bytes = bytes;
+        self.entry_offset = pad;
         for reloc in &mut self.relocs {
             reloc.offset += pad;
+            // A label in the function itself: cranelift-object places it at the symbol's
+            // value (the start of the bytes while the module is built) plus this offset.
             if let ModuleRelocTarget::FunctionOffset(target, offset) = &mut reloc.name {
                 if *target == id {
                     *offset += pad;
                 }
             }
         }
-        for trap in &mut self.traps {
-            trap.code_offset += pad;
-        }
-        for call in &mut self.calls {
-            call.return_offset += pad;
-        }
         self
+    }
+}
+
+/// Moves each padded function's symbol past its filler to its first instruction, once
+/// cranelift-object has placed the code and resolved in-function labels (`entries` holds
+/// each function's id and filler length).
+fn move_entry_symbols(product: &mut ObjectProduct, entries: &[(FuncId, u32)]) {
+    for &(id, pad) in entries.iter().filter(|&&(_, pad)| pad != 0) {
+        let (symbol, _) = product.functions[id].expect("defined functions have symbols");
+        let symbol = product.object.symbol_mut(symbol);
+        symbol.value += u64::from(pad);
+        symbol.size -= u64::from(pad);
     }
 }
 
@@ -316,13 +329,11 @@ fn object_err(e: cranelift_module::ModuleError) -> CompileError {
 
 /// Compiles a module to an ELF object (see [`crate::compile`]).
 pub fn compile(
-    wasm: &[u8],
+    env: &ModuleEnv<'_>,
     options: &CompileOptions,
     bind: &dyn Fn(&ImportInfo) -> ImportBinding,
 ) -> Result<Vec<u8>, CompileError> {
-    validate(wasm)?;
-    let env = ModuleEnv::parse(wasm)?;
-    check_code_limits(&env)?;
+    check_code_limits(env)?;
     let isa = crate::isa::target_isa(options.opt_level, options.target_cpu)?;
     let call_conv = isa.default_call_conv();
     let builder =
@@ -490,6 +501,7 @@ pub fn compile(
                         .collect(),
                     traps: trap_records(code, body_offset),
                     calls: call_records(code, body_offset),
+                    entry_offset: 0,
                 };
                 let code_len = function.bytes.len() as u32;
                 Ok(function.with_entry_padding(
@@ -501,13 +513,15 @@ pub fn compile(
         .collect::<Result<_, CompileError>>()?;
 
     let mut functions = Vec::with_capacity(compiled.len());
+    let mut entries = Vec::with_capacity(compiled.len());
     for (f, id) in compiled.into_iter().zip(&defined_ids) {
         module
             .define_function_bytes(*id, f.alignment, &f.bytes, &f.relocs)
             .map_err(object_err)?;
+        entries.push((*id, f.entry_offset));
         functions.push(FunctionCode {
             id: *id,
-            len: f.bytes.len(),
+            len: f.bytes.len() - f.entry_offset as usize,
             traps: f.traps,
             calls: f.calls,
         });
@@ -580,6 +594,7 @@ pub fn compile(
     }
 
     let mut product = module.finish();
+    move_entry_symbols(&mut product, &entries);
     // The code section starts a 4 KiB page in the executable, so every function's
     // address within its page depends on the module alone, not on the linker's layout
     // of what precedes it: bench/c's interp kernel ran 0.31 s linked by GNU gold and

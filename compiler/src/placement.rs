@@ -5,12 +5,11 @@
 //! spans two 64-byte lines and 0.17-0.22 s when it sits inside one (`bench/placement/`
 //! times it at every offset). The processor fetches and caches decoded instructions per
 //! 64-byte line, so a loop that crosses a line needs two line lookups per iteration.
-//! Every function starts a line (see `compile.rs`), so where its loops fall depends only
+//! Every function's bytes start a line (see `compile.rs`), so where its loops fall depends only
 //! on its own code: after code generation, [`entry_padding`] finds the innermost loops
 //! from the block layout and picks how many bytes of padding before the function's
-//! first instruction put the most of those that fit in a line inside one, and
-//! [`padding_bytes`] fills them with one instruction that does nothing (a multi-byte
-//! `nop`, or a short jump over the filler).
+//! first instruction put the most of those that fit in a line inside one. The padding is
+//! [`filler_bytes`] placed before the function's symbol, so it is never executed.
 
 /// The cache-line size that loops are kept within.
 pub(crate) const LINE: u32 = 64;
@@ -74,38 +73,12 @@ fn small_innermost_loops(
         .collect()
 }
 
-/// The longest multi-byte `nop` used as padding; longer padding jumps over its filler.
-const LONGEST_NOP: usize = 11;
-
-/// `len` bytes of x86-64 code that fall through to the byte after them doing nothing, as
-/// one instruction: the recommended `nop` encoding of that length (Intel SDM vol. 2B,
-/// "NOP"; AMD's guide uses the same ones), or for more than [`LONGEST_NOP`] bytes a
-/// short `jmp` over `int3` filler, which is never executed.
-pub(crate) fn padding_bytes(len: u32) -> Vec<u8> {
-    const NOPS: [&[u8]; LONGEST_NOP + 1] = [
-        &[],
-        &[0x90],
-        &[0x66, 0x90],
-        &[0x0f, 0x1f, 0x00],
-        &[0x0f, 0x1f, 0x40, 0x00],
-        &[0x0f, 0x1f, 0x44, 0x00, 0x00],
-        &[0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00],
-        &[0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00],
-        &[0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
-        &[0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
-        &[0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
-        &[
-            0x66, 0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00,
-        ],
-    ];
-    let len = len as usize;
-    if let Some(nop) = NOPS.get(len) {
-        return nop.to_vec();
-    }
-    let skipped = u8::try_from(len - 2).expect("padding is less than a line");
-    let mut bytes = vec![0xeb, skipped];
-    bytes.resize(len, 0xcc);
-    bytes
+/// `len` bytes of filler to put before a function's first instruction: `int3`, which
+/// traps if anything ever jumps into it. The function's symbol is placed after the
+/// filler, so calls never execute it (an executed `nop` or `jmp` would cost every call:
+/// shootout-ackermann, deep recursion through one small function, paid a `jmp` per call).
+pub(crate) fn filler_bytes(len: u32) -> Vec<u8> {
+    vec![0xcc; len as usize]
 }
 
 #[cfg(test)]
@@ -150,15 +123,8 @@ mod tests {
     }
 
     #[test]
-    fn padding_is_one_instruction_of_the_requested_length() {
-        for len in 0..LINE {
-            let bytes = padding_bytes(len);
-            assert_eq!(bytes.len(), len as usize);
-            if len as usize > LONGEST_NOP {
-                assert_eq!(bytes[..2], [0xeb, len as u8 - 2], "jmp rel8 to the end");
-                assert!(bytes[2..].iter().all(|&b| b == 0xcc));
-            }
-        }
-        assert_eq!(padding_bytes(5), [0x0f, 0x1f, 0x44, 0x00, 0x00]);
+    fn filler_traps_if_run() {
+        assert_eq!(filler_bytes(3), [0xcc; 3]);
+        assert!(filler_bytes(0).is_empty());
     }
 }

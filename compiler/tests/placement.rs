@@ -1,5 +1,6 @@
 //! Small innermost loops never cross a 64-byte line in the compiled code, whatever the
-//! code before them (see `compiler/src/placement.rs`), and the code starts a page.
+//! code before them (see `compiler/src/placement.rs`), padding is never executed, and
+//! the code starts a page.
 
 use object::{Object, ObjectSection, ObjectSymbol, SymbolKind};
 use wasi_aot_compiler::{compile, read_input, CompileOptions, ImportBinding};
@@ -23,8 +24,9 @@ fn module_with_fillers(fillers: usize) -> String {
     )
 }
 
-/// The code of the function symbol `name` and its address in the object's `.text`.
-fn function_code(obj: &[u8], name: &str) -> (u64, Vec<u8>) {
+/// The code of the function symbol `name`, its address in the object's `.text`, and the
+/// bytes between the start of its 64-byte line and its first instruction.
+fn function_code(obj: &[u8], name: &str) -> (u64, Vec<u8>, Vec<u8>) {
     let file = object::File::parse(obj).expect("a valid ELF object");
     let symbol = file
         .symbols()
@@ -36,7 +38,8 @@ fn function_code(obj: &[u8], name: &str) -> (u64, Vec<u8>) {
     let data = section.data().unwrap();
     let start = (symbol.address() - section.address()) as usize;
     let code = data[start..start + symbol.size() as usize].to_vec();
-    (symbol.address(), code)
+    let before = data[start - start % 64..start].to_vec();
+    (symbol.address(), code, before)
 }
 
 /// The `[header, end)` code ranges of loops closed by a backward conditional jump with a
@@ -63,8 +66,7 @@ fn small_loops_sit_inside_one_line_whatever_precedes_them() {
             ImportBinding::Dynamic
         })
         .unwrap();
-        let (address, code) = function_code(&obj, "sum");
-        assert_eq!(address % 64, 0, "functions start a line");
+        let (address, code, before) = function_code(&obj, "sum");
         let file = object::File::parse(&*obj).unwrap();
         let text = file.section_by_name(".text").unwrap();
         assert_eq!(
@@ -72,14 +74,18 @@ fn small_loops_sit_inside_one_line_whatever_precedes_them() {
             4096,
             "the code starts a page in the executable"
         );
-        // Cranelift's prologue starts with `push rbp`; padding comes before it.
-        let prologue = code.iter().position(|&b| b == 0x55).unwrap();
-        if prologue > 0 {
+        assert_eq!(code[0], 0x55, "the entry is Cranelift's `push rbp`, not padding");
+        assert!(
+            before.iter().all(|&b| b == 0xcc),
+            "{fillers} fillers: the padding before the entry is int3 filler"
+        );
+        if address % 64 != 0 {
             padded += 1;
         }
         let loops = backward_jcc_loops(&code);
         assert!(!loops.is_empty(), "{fillers} fillers: no loop found");
         for (header, end) in loops {
+            let (header, end) = (address as usize + header, address as usize + end);
             assert!(
                 end - header <= 64,
                 "{fillers} fillers: loop of {} bytes",
