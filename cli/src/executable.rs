@@ -7,7 +7,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use wasi_aot_abi::exec_config::ExecConfig;
 use wasi_aot_abi::BoundsChecks;
-use wasi_aot_compiler::{CompileOptions, ObjectKind, OptLevel, TargetCpu};
+use wasi_aot_compiler::{CompileOptions, ObjectKind, OptLevel, TargetCpu, ValidModule};
 
 /// Everything that decides what executable a module becomes (the options of `build` and
 /// `run`, resolved).
@@ -62,13 +62,12 @@ pub fn read_module(input: &Path) -> anyhow::Result<Vec<u8>> {
 /// `--link` files, compile errors, and link failures.
 pub fn build(input: &Path, wasm: &[u8], settings: &Settings, output: &Path) -> anyhow::Result<()> {
     let context = || input.display().to_string();
-    let info = wasi_aot_compiler::inspect(wasm).with_context(context)?;
+    let module = ValidModule::new(wasm).with_context(context)?;
     let defined = DefinedSymbols::scan(&settings.link)?;
-    let bindings = imports::bind_executable(&info, &defined, settings.unknown_imports)?;
-    let object = wasi_aot_compiler::compile(wasm, &settings.compile_options(), &|import| {
-        bindings.get(import)
-    })
-    .with_context(context)?;
+    let bindings = imports::bind_executable(&module.info(), &defined, settings.unknown_imports)?;
+    let object = module
+        .compile(&settings.compile_options(), &|import| bindings.get(import))
+        .with_context(context)?;
     link::link_executable(&object, &settings.link, output)
 }
 

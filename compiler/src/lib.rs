@@ -201,18 +201,48 @@ pub fn read_input(bytes: &[u8], path: &std::path::Path) -> Result<Vec<u8>, Compi
         })
 }
 
-/// Validates `wasm` and describes its imports and exports.
-pub fn inspect(wasm: &[u8]) -> Result<ModuleInfo, CompileError> {
-    compile::validate(wasm)?;
-    Ok(info::module_info(&module_env::ModuleEnv::parse(wasm)?))
+/// A module that passed validation, parsed once: tools that inspect its interface
+/// before compiling it (to bind imports) validate and parse it only once.
+pub struct ValidModule<'a> {
+    env: module_env::ModuleEnv<'a>,
 }
 
-/// Compiles a validated-or-not module into an ELF object. `bind` chooses, for each
+impl<'a> ValidModule<'a> {
+    /// Validates and parses `wasm`.
+    pub fn new(wasm: &'a [u8]) -> Result<Self, CompileError> {
+        compile::validate(wasm)?;
+        Ok(ValidModule {
+            env: module_env::ModuleEnv::parse(wasm)?,
+        })
+    }
+
+    /// Its imports and exports.
+    pub fn info(&self) -> ModuleInfo {
+        info::module_info(&self.env)
+    }
+
+    /// Compiles it into an ELF object. `bind` chooses, for each function import, how
+    /// the object binds it.
+    pub fn compile(
+        &self,
+        options: &CompileOptions,
+        bind: &dyn Fn(&ImportInfo) -> ImportBinding,
+    ) -> Result<Vec<u8>, CompileError> {
+        compile::compile(&self.env, options, bind)
+    }
+}
+
+/// Validates `wasm` and describes its imports and exports.
+pub fn inspect(wasm: &[u8]) -> Result<ModuleInfo, CompileError> {
+    Ok(ValidModule::new(wasm)?.info())
+}
+
+/// Validates `wasm` and compiles it into an ELF object. `bind` chooses, for each
 /// function import, how the object binds it.
 pub fn compile(
     wasm: &[u8],
     options: &CompileOptions,
     bind: &dyn Fn(&ImportInfo) -> ImportBinding,
 ) -> Result<Vec<u8>, CompileError> {
-    compile::compile(wasm, options, bind)
+    ValidModule::new(wasm)?.compile(options, bind)
 }

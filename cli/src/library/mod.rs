@@ -22,7 +22,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
-use wasi_aot_compiler::{BoundsChecks, CompileOptions, ObjectKind, OptLevel, TargetCpu, ValType};
+use wasi_aot_compiler::{
+    BoundsChecks, CompileOptions, ObjectKind, OptLevel, TargetCpu, ValType, ValidModule,
+};
 
 use crate::imports;
 use crate::link::{cc_command, not_an_option, run_cc, runtime_archive_bytes};
@@ -134,7 +136,8 @@ pub fn build(
         .unwrap_or_else(|| interface::default_name(output));
     interface::check_name(&name).map_err(anyhow::Error::msg)?;
     let context = || input.display().to_string();
-    let info = wasi_aot_compiler::inspect(wasm).with_context(context)?;
+    let module = ValidModule::new(wasm).with_context(context)?;
+    let info = module.info();
     let bindings = imports::bind_library(&info)?;
     let globals = exported_globals(wasm).with_context(context)?;
     let source = input.file_name().map_or_else(
@@ -149,7 +152,8 @@ pub fn build(
         kind: ObjectKind::Library,
         descriptor_symbol: iface.descriptor_symbol(),
     };
-    let module = wasi_aot_compiler::compile(wasm, &options, &|import| bindings.get(import))
+    let module = module
+        .compile(&options, &|import| bindings.get(import))
         .with_context(context)?;
 
     let tmp = tempfile::Builder::new()
