@@ -422,7 +422,7 @@ pub fn compile(
     }
 
     let translation = ModuleTranslation {
-        env: &env,
+        env,
         offsets: VMOffsets::new(env.vm_counts()),
         bounds_checks: options.bounds_checks,
         callees,
@@ -542,7 +542,7 @@ pub fn compile(
     }
     // Types of no function get no trampoline; equal signatures share one.
     let mut by_signature = HashMap::new();
-    for ty in function_signatures(&env) {
+    for ty in function_signatures(env) {
         let id = module
             .declare_anonymous_function(&trampolines::trampoline_signature(call_conv))
             .map_err(object_err)?;
@@ -563,7 +563,7 @@ pub fn compile(
         trampolines: &trampoline_ids,
         bounds_checks: options.bounds_checks as u32,
     };
-    let descriptor = define_descriptor(&mut module, &options.descriptor_symbol, &env, &inputs)?;
+    let descriptor = define_descriptor(&mut module, &options.descriptor_symbol, env, &inputs)?;
 
     if let ObjectKind::Executable { exec_config } = &options.kind {
         let config = define_bytes(&mut module, EXEC_CONFIG_SYMBOL, exec_config)?;

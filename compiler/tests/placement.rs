@@ -74,7 +74,10 @@ fn small_loops_sit_inside_one_line_whatever_precedes_them() {
             4096,
             "the code starts a page in the executable"
         );
-        assert_eq!(code[0], 0x55, "the entry is Cranelift's `push rbp`, not padding");
+        assert_eq!(
+            code[0], 0x55,
+            "the entry is Cranelift's `push rbp`, not padding"
+        );
         assert!(
             before.iter().all(|&b| b == 0xcc),
             "{fillers} fillers: the padding before the entry is int3 filler"
