@@ -504,10 +504,15 @@ pub fn compile(
                     entry_offset: 0,
                 };
                 let code_len = function.bytes.len() as u32;
-                Ok(function.with_entry_padding(
-                    id,
-                    placement::entry_padding(&code.bb_starts, &code.bb_edges, code_len),
-                ))
+                let call_returns: Vec<u32> =
+                    function.calls.iter().map(|c| c.return_offset).collect();
+                let pad = placement::entry_padding(
+                    &code.bb_starts,
+                    &code.bb_edges,
+                    &call_returns,
+                    code_len,
+                );
+                Ok(function.with_entry_padding(id, pad))
             },
         )
         .collect::<Result<_, CompileError>>()?;
