@@ -122,7 +122,9 @@ fn real_main() -> Result<()> {
     writeln!(report, "# wasi-aot benchmark results\n")?;
     writeln!(
         report,
-        "Produced by `cargo run -p bench --release` (see `bench/src/main.rs`); {}.\n",
+        "Produced by `cargo run -p bench --release` (see `bench/src/main.rs`); {}; in rows \
+         whose slowest engine takes under {} s, each timed run right after an untimed run of \
+         the same engine (`bench/src/run.rs`, `WARM_UP_BELOW`).\n",
         if options.policy.min == options.policy.max {
             format!("{} runs per row", options.policy.min)
         } else {
@@ -132,7 +134,8 @@ fn real_main() -> Result<()> {
                 options.policy.max,
                 options.policy.budget.as_secs()
             )
-        }
+        },
+        run::WARM_UP_BELOW.as_secs()
     )?;
     for line in env::describe_machine(&env.root) {
         writeln!(report, "- {line}")?;

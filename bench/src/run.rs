@@ -224,8 +224,19 @@ impl RunPolicy {
     }
 }
 
+/// Programs whose slowest engine's first run takes less than this get a warm-up before
+/// every timed run: one untimed run under the same engine, right before it. A process
+/// that follows another program's runs a short region slower than one that follows its
+/// own: shootout-xblabla20's region took a median 1.43 ms under wasi-aot right after a
+/// node:wasi run and 1.04 ms right after a wasi-aot run (1.03 and 1.00 ms under
+/// wasmtime, whose region starts some 80 ms into its process), so interleaving alone
+/// measured a millisecond-scale row by what ran before it. Long rows are unaffected.
+pub const WARM_UP_BELOW: Duration = Duration::from_secs(1);
+
 /// Runs `program` under every engine, interleaving the engines run by run so that drift
-/// in the machine's speed affects them alike; returns each engine's samples.
+/// in the machine's speed affects them alike; returns each engine's samples. Below
+/// [`WARM_UP_BELOW`], each timed run follows an untimed one of the same engine, and the
+/// first round (each run following another engine's) only decides the run count.
 pub fn measure(
     env: &Env,
     program: &Program,
@@ -237,8 +248,16 @@ pub fn measure(
         samples[i].push(run_once(env, *engine, program)?);
     }
     let slowest = samples.iter().map(|s| s[0].wall).max().unwrap_or_default();
-    for _ in 1..policy.count(slowest) {
+    let count = policy.count(slowest);
+    let warm_up = slowest < WARM_UP_BELOW;
+    if warm_up {
+        samples.iter_mut().for_each(Vec::clear);
+    }
+    while samples[0].len() < count {
         for (i, engine) in engines.iter().enumerate() {
+            if warm_up {
+                run_once(env, *engine, program)?;
+            }
             samples[i].push(run_once(env, *engine, program)?);
         }
     }
