@@ -871,8 +871,9 @@ fn sightglass_section(
          (the same instructions under wasi-aot and wasmtime) at every offset within a line \
          (`sh bench/placement/scan.sh`): on this machine its inner loop takes about 0.27 s \
          wherever it crosses a 64-byte boundary and 0.17-0.25 s wherever it sits inside one \
-         line. wasi-aot pads each function's entry so that its small innermost loops sit \
-         inside one line (`compiler/src/placement.rs`); without that, this loop crossed a \
+         line. wasi-aot places each function, with never-executed filler before its entry, \
+         so that its small innermost loops that make no call sit inside one line \
+         (`compiler/src/placement.rs`); without that, this loop crossed a \
          line and shootout-sieve took 1.59x wasmtime's time (wasmtime's copy happened not to \
          cross one).\n"
     )?;
