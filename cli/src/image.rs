@@ -71,12 +71,14 @@ pub fn write_executable<'data, R: ReadRef<'data>>(
 ) -> anyhow::Result<Executable> {
     let template = Template::parse(template).context("reading the runtime template")?;
     let module = object::File::parse(object).context("reading the compiled object")?;
-    let segment_offset = align_up(template.alloc_end, PAGE_SIZE);
-    let layout = Layout::new(
-        &module,
-        loaded_sections(&module)?,
-        align_up(template.vaddr_end, PAGE_SIZE),
-    )?;
+    // The module's segment sits at the same file offset as its address (a few pages of
+    // zeros after the template's loaded part): perf symbolizes a PIE's samples through
+    // file offsets as if every code segment had p_vaddr == p_offset, as GNU ld lays
+    // them out, and named every sample in a module placed 8 KiB above its offset after
+    // the function 8 KiB below it (or after the template's `_end`).
+    let segment_offset =
+        align_up(template.alloc_end, PAGE_SIZE).max(align_up(template.vaddr_end, PAGE_SIZE));
+    let layout = Layout::new(&module, loaded_sections(&module)?, segment_offset)?;
     let resolver = Resolver {
         module: &module,
         section_addr: layout.placed.iter().map(|p| (p.index, p.addr)).collect(),
@@ -880,6 +882,30 @@ mod tests {
         };
         let (t_notes, t_loads, t_count) = notes(template());
         assert_eq!(notes(&exe), (t_notes - 1, t_loads + 1, t_count));
+    }
+
+    #[test]
+    fn the_module_segment_sits_at_its_own_address_in_the_file() {
+        let exe = write_executable(template(), &object_with(elf::R_X86_64_64, None))
+            .unwrap()
+            .to_bytes(template());
+        let header = FileHeader64::<LE>::parse(&*exe).unwrap();
+        let loads: Vec<_> = header
+            .program_headers(LE, &*exe)
+            .unwrap()
+            .iter()
+            .filter(|p| p.p_type(LE) == elf::PT_LOAD)
+            .collect();
+        let module = loads.last().unwrap();
+        assert_ne!(
+            module.p_flags(LE) & elf::PF_X,
+            0,
+            "the module's code is last"
+        );
+        assert_eq!(module.p_offset(LE), module.p_vaddr(LE), "what perf assumes");
+        let file = object::File::parse(&*exe).unwrap();
+        let text = file.section_by_name(".wasm.text").unwrap();
+        assert_eq!(text.file_range().unwrap().0, text.address());
     }
 
     #[test]
