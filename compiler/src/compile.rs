@@ -486,9 +486,10 @@ pub fn compile(
                 let body_offset = env.bodies[i].range().start as u32;
                 let function = CompiledFunction {
                     bytes: code.code_buffer().to_vec(),
-                    // Every function starts a 64-byte cache line, so where its loops
-                    // fall within fetch/µop-cache lines depends on its own code only,
-                    // not on the sizes of the functions before it (with Cranelift's
+                    // Every function's bytes (placement filler, then its code) start a
+                    // 64-byte cache line, so where its loops fall within fetch/µop-cache
+                    // lines depends on its own code only, not on the sizes of the
+                    // functions before it (with Cranelift's
                     // preferred 32 bytes, the bench's interpreter kernel ran its
                     // dispatch loop, identical to wasmtime's, 1.3x slower than
                     // wasmtime, whose copy of the function started a line).

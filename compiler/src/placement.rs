@@ -5,11 +5,12 @@
 //! spans two 64-byte lines and 0.17-0.22 s when it sits inside one (`bench/placement/`
 //! times it at every offset). The processor fetches and caches decoded instructions per
 //! 64-byte line, so a loop that crosses a line needs two line lookups per iteration.
-//! Every function's bytes start a line (see `compile.rs`), so where its loops fall depends only
-//! on its own code: after code generation, [`entry_padding`] finds the innermost loops
-//! from the block layout and picks how many bytes of padding before the function's
-//! first instruction put the most of those that fit in a line inside one. The padding is
-//! [`filler_bytes`] placed before the function's symbol, so it is never executed.
+//! Every function's bytes start a line (see `compile.rs`), so where its loops fall
+//! depends only on its own code: after code generation, [`entry_padding`] finds the
+//! innermost loops from the block layout and picks how many bytes of padding before the
+//! function's first instruction put the most of those that fit in a line inside one. The
+//! padding is [`filler_bytes`] placed before the function's symbol, so it is never
+//! executed.
 
 /// The cache-line size that loops are kept within.
 pub(crate) const LINE: u32 = 64;
