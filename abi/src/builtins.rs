@@ -2,6 +2,9 @@
 //! `extern "C"`, takes the caller's vmctx first, and, where it can trap, returns a
 //! nonzero `i32` on failure so the generated code can raise the trap at the wasm
 //! instruction (keeping trap locations exact and no unwinding through Rust frames).
+//! `memory.copy` and `memory.fill` are checked by the generated code itself, which
+//! then passes native addresses: their builtins are libc's `memmove` and `memset`
+//! behind the uniform signature.
 
 use crate::trap::Trap;
 
@@ -38,19 +41,21 @@ pub const MEMORY_GROW: Builtin = Builtin {
     result: Some(I64),
     trap_on_nonzero: None,
 };
-/// `(dst_mem, src_mem, dst, src, len) -> trapped`
+/// `(dst_addr, src_addr, len)`: `memory.copy` between native addresses the generated
+/// code has bounds-checked.
 pub const MEMORY_COPY: Builtin = Builtin {
-    symbol: "wasi_aot_builtin_memory_copy",
-    params: &[I32, I32, I64, I64, I64],
-    result: Some(I32),
-    trap_on_nonzero: Some(Trap::MemoryOutOfBounds),
+    symbol: "wasi_aot_builtin_memmove",
+    params: &[Ptr, Ptr, I64],
+    result: None,
+    trap_on_nonzero: None,
 };
-/// `(mem, dst, byte, len) -> trapped`
+/// `(dst_addr, byte, len)`: `memory.fill` at a native address the generated code has
+/// bounds-checked.
 pub const MEMORY_FILL: Builtin = Builtin {
-    symbol: "wasi_aot_builtin_memory_fill",
-    params: &[I32, I64, I32, I64],
-    result: Some(I32),
-    trap_on_nonzero: Some(Trap::MemoryOutOfBounds),
+    symbol: "wasi_aot_builtin_memset",
+    params: &[Ptr, I32, I64],
+    result: None,
+    trap_on_nonzero: None,
 };
 /// `(mem, data_index, dst, src, len) -> trapped`
 pub const MEMORY_INIT: Builtin = Builtin {

@@ -21,64 +21,37 @@ pub unsafe extern "C" fn wasi_aot_builtin_memory_grow(
         .map_or(-1, |old| old as i64)
 }
 
-/// `memory.copy` between memories (the same one for single-memory modules).
+/// `memory.copy` of `len` bytes between native addresses inside linear memories,
+/// which the generated code has bounds-checked.
 ///
 /// # Safety
-/// Called by generated code with its own vmctx.
+/// Called by generated code with its own vmctx and two in-bounds ranges.
 #[no_mangle]
-pub unsafe extern "C" fn wasi_aot_builtin_memory_copy(
-    vmctx: *mut u8,
-    dst_memory: u32,
-    src_memory: u32,
-    dst: u64,
-    src: u64,
+pub unsafe extern "C" fn wasi_aot_builtin_memmove(
+    _vmctx: *mut u8,
+    dst: *mut u8,
+    src: *const u8,
     len: u64,
-) -> i32 {
-    // SAFETY: guaranteed by the caller; wasm code is suspended during the copy.
-    let (dst_mem, src_mem) = unsafe {
-        let instance = instance_from_vmctx(vmctx);
-        (
-            instance.memory_slice(dst_memory),
-            instance.memory_slice(src_memory),
-        )
-    };
-    let in_bounds =
-        |start: u64, size: usize| start.checked_add(len).is_some_and(|end| end <= size as u64);
-    if !in_bounds(dst, dst_mem.len()) || !in_bounds(src, src_mem.len()) {
-        return 1;
-    }
-    // SAFETY: both ranges are in bounds; `copy` handles overlap.
-    unsafe {
-        std::ptr::copy(
-            src_mem.as_ptr().add(src as usize),
-            dst_mem.as_mut_ptr().add(dst as usize),
-            len as usize,
-        )
-    };
-    0
+) {
+    // SAFETY: both ranges are in bounds (guaranteed by the caller); `copy` handles
+    // overlap.
+    unsafe { std::ptr::copy(src, dst, len as usize) }
 }
 
-/// `memory.fill`.
+/// `memory.fill` of `len` bytes at a native address inside a linear memory, which the
+/// generated code has bounds-checked.
 ///
 /// # Safety
-/// Called by generated code with its own vmctx.
+/// Called by generated code with its own vmctx and an in-bounds range.
 #[no_mangle]
-pub unsafe extern "C" fn wasi_aot_builtin_memory_fill(
-    vmctx: *mut u8,
-    memory: u32,
-    dst: u64,
+pub unsafe extern "C" fn wasi_aot_builtin_memset(
+    _vmctx: *mut u8,
+    dst: *mut u8,
     byte: u32,
     len: u64,
-) -> i32 {
-    // SAFETY: guaranteed by the caller.
-    let mem = unsafe { instance_from_vmctx(vmctx).memory_slice(memory) };
-    match dst.checked_add(len).filter(|end| *end <= mem.len() as u64) {
-        Some(end) => {
-            mem[dst as usize..end as usize].fill(byte as u8);
-            0
-        }
-        None => 1,
-    }
+) {
+    // SAFETY: the range is in bounds (guaranteed by the caller).
+    unsafe { std::ptr::write_bytes(dst, byte as u8, len as usize) }
 }
 
 /// `memory.init`.
@@ -224,8 +197,8 @@ unsafe impl Sync for BuiltinTable {}
 #[used]
 static BUILTIN_TABLE: BuiltinTable = BuiltinTable([
     wasi_aot_builtin_memory_grow as *const (),
-    wasi_aot_builtin_memory_copy as *const (),
-    wasi_aot_builtin_memory_fill as *const (),
+    wasi_aot_builtin_memmove as *const (),
+    wasi_aot_builtin_memset as *const (),
     wasi_aot_builtin_memory_init as *const (),
     wasi_aot_builtin_data_drop as *const (),
     wasi_aot_builtin_table_grow as *const (),
@@ -242,8 +215,8 @@ mod tests {
     fn builtins_match_the_abi_list() {
         let defined = [
             "wasi_aot_builtin_memory_grow",
-            "wasi_aot_builtin_memory_copy",
-            "wasi_aot_builtin_memory_fill",
+            "wasi_aot_builtin_memmove",
+            "wasi_aot_builtin_memset",
             "wasi_aot_builtin_memory_init",
             "wasi_aot_builtin_data_drop",
             "wasi_aot_builtin_table_grow",

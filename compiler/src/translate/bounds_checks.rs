@@ -9,6 +9,8 @@
 //!   offsets fall back to an explicit check.
 //! - Explicit mode: `zext(index) + offset + size` is computed in 64 bits (it cannot
 //!   overflow) and compared with the current length before the access.
+//! - Bulk operations (`memory.copy`, `memory.fill`) compare `zext(start) + zext(len)`
+//!   with the current length in both modes, before the runtime touches a byte.
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, Value};
@@ -54,5 +56,24 @@ impl FuncTranslator<'_, '_> {
             Ok(imm) => (addr, imm),
             Err(_) => (self.builder.ins().iadd_imm_s(addr, offset as i64), 0),
         }
+    }
+
+    /// The native address of the `len`-byte range at wasm address `start` in
+    /// `memory` (both zero-extended to 64 bits), after trapping unless all of it is
+    /// in bounds (an empty range may start at the memory's end).
+    pub(crate) fn checked_range(&mut self, memory: u32, start: Value, len: Value) -> Value {
+        let (def, base) = self.memories[memory as usize];
+        let length =
+            self.builder
+                .ins()
+                .load(types::I64, Region::Vmctx.flags(), def, MEMORY_LENGTH as i32);
+        // Both are below 2^32, so the sum cannot wrap.
+        let end = self.builder.ins().iadd(start, len);
+        let out_of_bounds = self
+            .builder
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThan, end, length);
+        self.trap_if(out_of_bounds, Trap::MemoryOutOfBounds);
+        self.builder.ins().iadd(base, start)
     }
 }

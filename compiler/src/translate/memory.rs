@@ -85,15 +85,15 @@ impl FuncTranslator<'_, '_> {
             MemoryCopy { dst_mem, src_mem } => {
                 let (dst, src, len) = self.pop3();
                 let [dst, src, len] = self.widen([dst, src, len]);
-                let dst_mem = self.builder.ins().iconst(I32, i64::from(dst_mem));
-                let src_mem = self.builder.ins().iconst(I32, i64::from(src_mem));
-                self.call_builtin(&builtins::MEMORY_COPY, &[dst_mem, src_mem, dst, src, len]);
+                let dst = self.checked_range(dst_mem, dst, len);
+                let src = self.checked_range(src_mem, src, len);
+                self.call_builtin(&builtins::MEMORY_COPY, &[dst, src, len]);
             }
             MemoryFill { mem } => {
                 let (dst, byte, len) = self.pop3();
                 let [dst, len] = self.widen([dst, len]);
-                let mem = self.builder.ins().iconst(I32, i64::from(mem));
-                self.call_builtin(&builtins::MEMORY_FILL, &[mem, dst, byte, len]);
+                let dst = self.checked_range(mem, dst, len);
+                self.call_builtin(&builtins::MEMORY_FILL, &[dst, byte, len]);
             }
             MemoryInit { data_index, mem } => {
                 let (dst, src, len) = self.pop3();
