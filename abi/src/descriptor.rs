@@ -12,7 +12,7 @@ pub const DESCRIPTOR_SYMBOL: &str = "wasi_aot_module";
 /// Symbol of the build-time capabilities blob (see [`crate::exec_config`]).
 pub const EXEC_CONFIG_SYMBOL: &str = "wasi_aot_exec_config";
 /// Bumped whenever any layout in this crate changes.
-pub const ABI_VERSION: u32 = 0x5741_0003;
+pub const ABI_VERSION: u32 = 0x5741_0004;
 
 /// A pointer and a length, pointing into the object's read-only data.
 #[repr(C)]
@@ -188,14 +188,23 @@ pub struct FunctionDesc {
     pub calls: Slice<CallRecord>,
 }
 
+/// [`TrapRecord::inlined_callee`] of an instruction of the function's own body.
+pub const NOT_INLINED: u32 = u32::MAX;
+
 /// A trapping instruction in generated code.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TrapRecord {
     /// Offset of the instruction from the start of its function's code.
     pub code_offset: u32,
-    /// Offset of the wasm instruction in the module.
+    /// Offset of the wasm instruction in the module (in the callee's body, for an
+    /// inlined instruction).
     pub wasm_offset: u32,
+    /// For an instruction inlined from a callee, the callee's defined-function index
+    /// (into [`ModuleDescriptor::functions`]); [`NOT_INLINED`] otherwise.
+    pub inlined_callee: u32,
+    /// For an inlined instruction, the wasm offset of the call it was inlined at.
+    pub call_offset: u32,
     /// The [`crate::trap::Trap`] code.
     pub trap: u8,
     /// Padding.
@@ -308,7 +317,7 @@ mod tests {
     fn layouts_are_stable() {
         assert_eq!(size_of::<Slice<u8>>(), 16);
         assert_eq!(offset_of!(Slice<u8>, len), SLICE_LEN);
-        assert_eq!(size_of::<TrapRecord>(), 12);
+        assert_eq!(size_of::<TrapRecord>(), 20);
         assert_eq!(size_of::<FuncTypeDesc>(), 40);
         assert_eq!(size_of::<ImportDesc>(), 64);
         assert_eq!(size_of::<CallRecord>(), 8);

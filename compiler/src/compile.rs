@@ -26,10 +26,11 @@ use crate::environ::{
     builtin_signature, trap_from_code, wasm_signature, Callee, ModuleTranslation,
 };
 use crate::inline::{inline_callees, SmallLeaves};
+use crate::inlined_sites::InlinedSites;
 use crate::module_env::ModuleEnv;
 use crate::placement;
 use crate::trampolines;
-use crate::translate::FuncTranslator;
+use crate::translate::{recognize_multi3, FuncTranslator};
 use crate::{CompileError, CompileOptions, ImportBinding, ImportInfo, ObjectKind, OptLevel};
 
 /// The largest function body compiled, in bytes (wasmparser alone allows 7,654,321).
@@ -283,10 +284,12 @@ fn wasm_offset_at(srclocs: &[MachSrcLoc<Final>], code_offset: u32, fallback: u32
         .map_or(fallback, |s| s.loc.bits())
 }
 
-/// Pairs each trap site with the wasm offset of the instruction that produced it.
+/// Pairs each trap site with the wasm offset of the instruction that produced it (and,
+/// for an instruction inlined from a callee, with its origin in `inlined`).
 pub(crate) fn trap_records(
     code: &cranelift_codegen::CompiledCode,
     fallback_offset: u32,
+    inlined: &InlinedSites,
 ) -> Vec<TrapRecord> {
     let srclocs = code.buffer.get_srclocs_sorted();
     let mut records: Vec<TrapRecord> = code
@@ -295,9 +298,13 @@ pub(crate) fn trap_records(
         .iter()
         .filter_map(|t| {
             let trap = trap_from_code(t.code)?;
+            let location = wasm_offset_at(srclocs, t.offset, fallback_offset);
+            let (inlined_callee, wasm_offset, call_offset) = inlined.trap_origin(location);
             Some(TrapRecord {
                 code_offset: t.offset,
-                wasm_offset: wasm_offset_at(srclocs, t.offset, fallback_offset),
+                wasm_offset,
+                inlined_callee,
+                call_offset,
                 trap: trap as u8,
                 _pad: [0; 3],
             })
@@ -430,6 +437,15 @@ pub fn compile(
         call_conv,
         frontend_config: isa.frontend_config(),
         local_ids,
+        products: env
+            .bodies
+            .par_iter()
+            .enumerate()
+            .filter_map(|(i, body)| {
+                let index = env.num_imported_funcs + i as u32;
+                recognize_multi3(env.func_type(index), body).map(|stores| (index, stores))
+            })
+            .collect(),
     };
 
     // Small leaf functions, translated once more to be inlined into their callers.
@@ -463,7 +479,7 @@ pub fn compile(
                 let id = defined_ids[i];
                 ctx.clear();
                 ctx.func.name = UserFuncName::user(0, id.as_u32());
-                FuncTranslator::translate(
+                let inlined = FuncTranslator::translate(
                     &translation,
                     FunctionBuilder::new(&mut ctx.func, fctx),
                     index,
@@ -500,7 +516,7 @@ pub fn compile(
                         .iter()
                         .map(|r| ModuleReloc::from_mach_reloc(r, &ctx.func, id))
                         .collect(),
-                    traps: trap_records(code, body_offset),
+                    traps: trap_records(code, body_offset, &inlined),
                     calls: call_records(code, body_offset),
                     entry_offset: 0,
                 };

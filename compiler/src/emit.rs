@@ -123,6 +123,8 @@ fn function_desc(
         let r = records + i * size_of::<TrapRecord>();
         blob.put_u32(r + offset_of!(TrapRecord, code_offset), t.code_offset);
         blob.put_u32(r + offset_of!(TrapRecord, wasm_offset), t.wasm_offset);
+        blob.put_u32(r + offset_of!(TrapRecord, inlined_callee), t.inlined_callee);
+        blob.put_u32(r + offset_of!(TrapRecord, call_offset), t.call_offset);
         blob.put_u8(r + offset_of!(TrapRecord, trap), t.trap);
     }
     blob.put_slice(at + offset_of!(FunctionDesc, traps), records, traps.len());

@@ -13,6 +13,7 @@ use wasi_aot_abi::BoundsChecks;
 use wasmparser::{FuncType, ValType};
 
 use crate::module_env::ModuleEnv;
+use crate::translate::ProductStore;
 
 /// How a call to a function index is made.
 #[derive(Clone, Copy, Debug)]
@@ -42,6 +43,9 @@ pub struct ModuleTranslation<'a> {
     pub frontend_config: cranelift_codegen::isa::TargetFrontendConfig,
     /// Functions defined in this object (called PC-relative).
     pub local_ids: std::collections::HashSet<FuncId>,
+    /// Defined functions that compute `__multi3`, by function index, with their stores
+    /// (`crate::translate::recognize_multi3`).
+    pub products: std::collections::HashMap<u32, [ProductStore; 2]>,
 }
 
 /// The Cranelift type of a wasm value type (`v128` is `i8x16`; references are pointers).

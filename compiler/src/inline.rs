@@ -7,7 +7,9 @@
 //! locations, so an inlined instruction that trapped or called would report the
 //! wrong wasm offset and lose its frame in the backtrace. Such a callee never
 //! appears in a backtrace, so trap reports stay exact. Decisions depend only on the
-//! callee's body, so output stays deterministic.
+//! callee's body, so output stays deterministic. (Calls to a recognized `__multi3`,
+//! whose stores can trap, are expanded by the translator instead, which records the
+//! stores' origin: `crate::inlined_sites`.)
 
 use std::borrow::Cow;
 use std::collections::HashMap;

@@ -11,6 +11,7 @@ mod environ;
 mod error;
 mod info;
 mod inline;
+mod inlined_sites;
 mod isa;
 mod module_env;
 mod placement;

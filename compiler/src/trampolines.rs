@@ -14,6 +14,7 @@ use wasmparser::FuncType;
 
 use crate::compile::trap_records;
 use crate::environ::{ir_type, trap_code, wasm_signature};
+use crate::inlined_sites::InlinedSites;
 use crate::translate::trusted_flags;
 use crate::CompileError;
 
@@ -34,7 +35,10 @@ fn define(
             message: e.to_string(),
         })?;
     let code = ctx.compiled_code().expect("just compiled");
-    let result = (code.code_buffer().len(), trap_records(code, 0));
+    let result = (
+        code.code_buffer().len(),
+        trap_records(code, 0, &InlinedSites::default()),
+    );
     ctx.clear();
     Ok(result)
 }

@@ -14,6 +14,8 @@ struct RegisteredModule {
     start: usize,
     end: usize,
     functions: Vec<(usize, usize, &'static FunctionDesc)>,
+    /// The defined functions in index order.
+    defined: &'static [FunctionDesc],
     next: *const RegisteredModule,
 }
 
@@ -45,30 +47,38 @@ pub fn register(descriptor: &'static ModuleDescriptor) {
         start: ranges[0].0,
         end: ranges.iter().map(|r| r.1).max().unwrap_or(0),
         functions: ranges,
+        defined: functions,
         next: HEAD.load(Ordering::Acquire),
     });
     // Nodes are never freed: the handler may be reading them at any time.
     HEAD.store(Box::into_raw(node), Ordering::Release);
 }
 
-/// The function containing `pc`, if it is registered wasm code. Async-signal-safe.
-pub fn function_at(pc: usize) -> Option<&'static FunctionDesc> {
+/// The registered module whose code contains `pc`. Async-signal-safe.
+fn module_at(pc: usize) -> Option<&'static RegisteredModule> {
     let mut node = HEAD.load(Ordering::Acquire) as *const RegisteredModule;
     while !node.is_null() {
         // SAFETY: nodes are leaked boxes, published with release ordering.
         let module = unsafe { &*node };
         if module.start <= pc && pc < module.end {
-            let i = module.functions.partition_point(|f| f.0 <= pc);
-            if i > 0 {
-                let (start, end, f) = module.functions[i - 1];
-                if start <= pc && pc < end {
-                    return Some(f);
-                }
-            }
+            return Some(module);
         }
         node = module.next;
     }
     None
+}
+
+/// The function containing `pc`, if it is registered wasm code. Async-signal-safe.
+pub fn function_at(pc: usize) -> Option<&'static FunctionDesc> {
+    let module = module_at(pc)?;
+    let i = module.functions.partition_point(|f| f.0 <= pc);
+    let (start, end, f) = *module.functions.get(i.checked_sub(1)?)?;
+    (start <= pc && pc < end).then_some(f)
+}
+
+/// Defined function `index` of the module whose code contains `pc`. Async-signal-safe.
+pub fn defined_function(pc: usize, index: u32) -> Option<&'static FunctionDesc> {
+    module_at(pc)?.defined.get(index as usize)
 }
 
 /// The trap record of the instruction at `pc` in `function`. Async-signal-safe.

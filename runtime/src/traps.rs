@@ -19,7 +19,7 @@ use std::fmt;
 use std::mem::MaybeUninit;
 use std::sync::{Arc, Once};
 
-use wasi_aot_abi::descriptor::FunctionDesc;
+use wasi_aot_abi::descriptor::{FunctionDesc, NOT_INLINED};
 use wasi_aot_abi::trap::Trap;
 
 use crate::code_registry;
@@ -33,6 +33,9 @@ pub struct TrapInfo {
     pub function: Option<&'static FunctionDesc>,
     /// Offset of the trapping instruction in the wasm module.
     pub wasm_offset: u32,
+    /// When the trapping instruction was inlined from `function` into a caller: that
+    /// caller and the wasm offset of the call, the frame below `function`'s.
+    pub inlined_at: Option<(&'static FunctionDesc, u32)>,
     /// The wasm frames that called the trapping one, innermost first (`None` for traps
     /// raised by the runtime itself).
     pub backtrace: Option<Arc<Backtrace>>,
@@ -122,6 +125,7 @@ impl TrapInfo {
             trap,
             function: None,
             wasm_offset: 0,
+            inlined_at: None,
             backtrace: None,
         }
     }
@@ -138,6 +142,13 @@ impl fmt::Display for TrapInfo {
         if let Some(name) = self.function_name() {
             write!(f, "\n  at {name} (wasm offset {:#x})", self.wasm_offset)?;
             if backtrace_enabled() {
+                if let Some((caller, call_offset)) = self.inlined_at {
+                    write!(
+                        f,
+                        "\n  at {} (wasm offset {call_offset:#x})",
+                        name_of(caller)
+                    )?;
+                }
                 if let Some(backtrace) = &self.backtrace {
                     for (caller, call_offset) in backtrace.frames() {
                         write!(f, "\n  at {}", name_of(caller))?;
@@ -342,11 +353,33 @@ extern "C" fn handle_signal(
             None => None,
         };
         if let Some(trap) = trap {
-            let info = TrapInfo {
-                trap,
-                function: Some(function),
-                wasm_offset: record.map_or(function.wasm_offset, |r| r.wasm_offset),
-                backtrace: None,
+            let info = match record {
+                Some(r) if r.inlined_callee != NOT_INLINED => {
+                    match code_registry::defined_function(pc, r.inlined_callee) {
+                        Some(callee) => TrapInfo {
+                            trap,
+                            function: Some(callee),
+                            wasm_offset: r.wasm_offset,
+                            inlined_at: Some((function, r.call_offset)),
+                            backtrace: None,
+                        },
+                        // Not expected; the call is still this function's own.
+                        None => TrapInfo {
+                            trap,
+                            function: Some(function),
+                            wasm_offset: r.call_offset,
+                            inlined_at: None,
+                            backtrace: None,
+                        },
+                    }
+                }
+                _ => TrapInfo {
+                    trap,
+                    function: Some(function),
+                    wasm_offset: record.map_or(function.wasm_offset, |r| r.wasm_offset),
+                    inlined_at: None,
+                    backtrace: None,
+                },
             };
             // SAFETY: between the interrupted stack pointer and the guarded call's
             // entry lies this thread's live stack.

@@ -25,11 +25,24 @@ impl FuncTranslator<'_, '_> {
     }
 
     fn call_function(&mut self, function_index: u32) -> Vec<Value> {
+        if let Some(stores) = self.module.products.get(&function_index) {
+            self.call_multi3(function_index, stores);
+            return Vec::new();
+        }
         let env = self.module.env;
         let type_index = env.funcs[function_index as usize];
         let arity = env.types[type_index as usize].params().len();
+        let params = self.popn(arity);
+        self.emit_call(function_index, &params)
+    }
+
+    /// Calls function `function_index` with `params` (vmctx is added), returning its
+    /// results.
+    pub(crate) fn emit_call(&mut self, function_index: u32, params: &[Value]) -> Vec<Value> {
+        let env = self.module.env;
+        let type_index = env.funcs[function_index as usize];
         let mut args = vec![self.vmctx];
-        args.extend(self.popn(arity));
+        args.extend_from_slice(params);
         let call = match self.module.callees[function_index as usize] {
             Callee::Direct(id) => {
                 let sig = wasm_signature(env.func_type(function_index), self.module.call_conv);

@@ -31,9 +31,11 @@ use wasi_aot_abi::trap::Trap;
 use wasmparser::{FunctionBody, Operator, ValType};
 
 use crate::environ::{builtin_signature, ir_type, trap_code, wasm_signature, ModuleTranslation};
+use crate::inlined_sites::InlinedSites;
 use crate::CompileError;
 
 pub(crate) use control::Frame;
+pub(crate) use wide_multiply::{recognize_multi3, ProductStore};
 
 /// Translates wasm function bodies into Cranelift functions.
 pub struct FuncTranslator<'a, 'f> {
@@ -43,6 +45,8 @@ pub struct FuncTranslator<'a, 'f> {
     pub(crate) module: &'a ModuleTranslation<'a>,
     /// The wasm operand stack.
     pub(crate) stack: Vec<Value>,
+    /// Origins of the instructions copied from callees.
+    pub(crate) inlined: InlinedSites,
     /// Open blocks, loops and ifs; the function body is the outermost frame.
     pub(crate) control: Vec<Frame>,
     /// Wasm locals (parameters first) and their types.
@@ -121,13 +125,14 @@ impl Region {
 }
 
 impl<'a, 'f> FuncTranslator<'a, 'f> {
-    /// Translates defined function `func_index` with `body` into `builder`'s function.
+    /// Translates defined function `func_index` with `body` into `builder`'s function;
+    /// returns where its instructions inlined from callees came from.
     pub fn translate(
         module: &'a ModuleTranslation<'a>,
         mut builder: FunctionBuilder<'f>,
         func_index: u32,
         body: &FunctionBody<'_>,
-    ) -> Result<(), CompileError> {
+    ) -> Result<InlinedSites, CompileError> {
         let invalid = |e: wasmparser::BinaryReaderError| CompileError::Invalid {
             message: e.message().to_string(),
             offset: e.offset(),
@@ -188,6 +193,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             builder,
             module,
             stack: Vec::new(),
+            inlined: InlinedSites::new(module.env),
             control: Vec::new(),
             locals,
             reachable: true,
@@ -205,8 +211,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         }
         t.control.push(Frame::function(exit, results.len()));
 
-        if let Some(stores) = wide_multiply::recognize_multi3(func_type, body) {
-            t.translate_multi3(&stores);
+        if let Some(stores) = module.products.get(&func_index) {
+            t.translate_multi3(stores);
             t.builder.ins().jump(exit, &[]);
         } else {
             let mut ops = body.get_operators_reader().map_err(invalid)?;
@@ -234,7 +240,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         // seals what is left (the exit block and unreachable continuations).
         t.builder.seal_all_blocks();
         t.builder.finalize(module.frontend_config);
-        Ok(())
+        Ok(t.inlined)
     }
 
     fn translate_operator(&mut self, op: &Operator<'_>) -> Result<(), CompileError> {
