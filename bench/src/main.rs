@@ -37,8 +37,9 @@ use stats::{fmt_duration, fmt_ratio, fmt_size, geomean, median, ratio};
 /// The C benchmark programs under `bench/c` (each `NAME.c` and `NAME.wasm`).
 const C_PROGRAMS: [&str; 6] = ["sha256", "sort", "matrix", "wordfreq", "nbody", "interp"];
 
-/// Runs for each compile-time measurement.
-const COMPILE_RUNS: usize = 3;
+/// Runs for each compile-time measurement: a build takes tens of milliseconds, and with
+/// 3 runs single rows moved by 30% between bench runs.
+const COMPILE_RUNS: usize = 11;
 
 /// Runs for each startup measurement.
 const STARTUP_RUNS: usize = 101;
@@ -189,7 +190,11 @@ fn real_main() -> Result<()> {
     eprintln!("bench: C programs vs native");
     report.push_str(&native_section(&env, &c_programs, &options.policy)?);
 
-    report.push_str(&compile_section(&compile_rows, largest_row.as_ref()));
+    report.push_str(&compile_section(
+        &compile_rows,
+        largest_row.as_ref(),
+        options.compile_runs,
+    ));
 
     eprintln!("bench: startup");
     report.push_str(&startup_section(&env, options.startup_runs)?);
@@ -558,12 +563,12 @@ fn largest_module(env: &Env) -> Result<PathBuf> {
     best.map(|b| b.1).context("no .wasm inputs found")
 }
 
-fn compile_section(rows: &[CompileRow], largest: Option<&CompileRow>) -> String {
+fn compile_section(rows: &[CompileRow], largest: Option<&CompileRow>, runs: usize) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "## Compile time\n");
     let _ = writeln!(
         s,
-        "Medians of {COMPILE_RUNS} runs. *wasi-aot build* is the whole command as it runs \
+        "Medians of {runs} runs. *wasi-aot build* is the whole command as it runs \
          without `--link` files (validate, compile on all cores, append the module to the \
          cached runtime template: no linker runs; Sightglass modules get \
          `--unknown-imports trap` for their two bench imports); *build with `--link`* is \
