@@ -54,14 +54,20 @@ pub fn register(descriptor: &'static ModuleDescriptor) {
     HEAD.store(Box::into_raw(node), Ordering::Release);
 }
 
-/// The registered module whose code contains `pc`. Async-signal-safe.
-fn module_at(pc: usize) -> Option<&'static RegisteredModule> {
+/// The registered module and function whose code contains `pc`. Async-signal-safe.
+fn module_function_at(pc: usize) -> Option<(&'static RegisteredModule, &'static FunctionDesc)> {
     let mut node = HEAD.load(Ordering::Acquire) as *const RegisteredModule;
     while !node.is_null() {
         // SAFETY: nodes are leaked boxes, published with release ordering.
         let module = unsafe { &*node };
         if module.start <= pc && pc < module.end {
-            return Some(module);
+            let i = module.functions.partition_point(|f| f.0 <= pc);
+            if i > 0 {
+                let (start, end, f) = module.functions[i - 1];
+                if start <= pc && pc < end {
+                    return Some((module, f));
+                }
+            }
         }
         node = module.next;
     }
@@ -70,15 +76,12 @@ fn module_at(pc: usize) -> Option<&'static RegisteredModule> {
 
 /// The function containing `pc`, if it is registered wasm code. Async-signal-safe.
 pub fn function_at(pc: usize) -> Option<&'static FunctionDesc> {
-    let module = module_at(pc)?;
-    let i = module.functions.partition_point(|f| f.0 <= pc);
-    let (start, end, f) = *module.functions.get(i.checked_sub(1)?)?;
-    (start <= pc && pc < end).then_some(f)
+    module_function_at(pc).map(|(_, f)| f)
 }
 
 /// Defined function `index` of the module whose code contains `pc`. Async-signal-safe.
 pub fn defined_function(pc: usize, index: u32) -> Option<&'static FunctionDesc> {
-    module_at(pc)?.defined.get(index as usize)
+    module_function_at(pc)?.0.defined.get(index as usize)
 }
 
 /// The trap record of the instruction at `pc` in `function`. Async-signal-safe.
