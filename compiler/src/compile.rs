@@ -152,6 +152,15 @@ fn check_code_limits(env: &ModuleEnv<'_>) -> Result<(), CompileError> {
 }
 
 /// The size of a function body in bytes (local declarations and code).
+/// Defined-function indices, largest body first (ties in index order): started first,
+/// the longest compiles overlap the rest instead of finishing last on one core
+/// (wasi-libc's `printf_core` takes 9 of a small module's 14 ms).
+fn largest_first(env: &ModuleEnv<'_>) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..env.bodies.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(body_size(&env.bodies[i])));
+    order
+}
+
 fn body_size(body: &FunctionBody<'_>) -> usize {
     let range = body.range();
     (range.end - range.start) as usize
@@ -469,69 +478,80 @@ pub fn compile(
     };
 
     let in_flight = InFlight::default();
-    let compiled: Vec<CompiledFunction> = (0..env.bodies.len())
+    let mut compiled: Vec<(usize, Result<CompiledFunction, CompileError>)> = largest_first(env)
         .into_par_iter()
+        // One function per piece, so that an idle thread can take any waiting function.
+        .with_max_len(1)
         .map_init(
             || (Context::new(), FunctionBuilderContext::new()),
             |(ctx, fctx), i| {
-                let _counted = in_flight.enter(body_size(&env.bodies[i]));
-                let index = env.num_imported_funcs + i as u32;
-                let id = defined_ids[i];
-                ctx.clear();
-                ctx.func.name = UserFuncName::user(0, id.as_u32());
-                let inlined = FuncTranslator::translate(
-                    &translation,
-                    FunctionBuilder::new(&mut ctx.func, fctx),
-                    index,
-                    &env.bodies[i],
-                )?;
-                if !inline_callees.is_empty() {
-                    ctx.inline(SmallLeaves::new(&inline_callees)).map_err(|e| {
-                        CompileError::Codegen {
+                let mut compile_one = || -> Result<CompiledFunction, CompileError> {
+                    let _counted = in_flight.enter(body_size(&env.bodies[i]));
+                    let index = env.num_imported_funcs + i as u32;
+                    let id = defined_ids[i];
+                    ctx.clear();
+                    ctx.func.name = UserFuncName::user(0, id.as_u32());
+                    let inlined = FuncTranslator::translate(
+                        &translation,
+                        FunctionBuilder::new(&mut ctx.func, fctx),
+                        index,
+                        &env.bodies[i],
+                    )?;
+                    if !inline_callees.is_empty() {
+                        ctx.inline(SmallLeaves::new(&inline_callees)).map_err(|e| {
+                            CompileError::Codegen {
+                                function: names[i].clone(),
+                                message: format!("inlining: {e:?}"),
+                            }
+                        })?;
+                    }
+                    ctx.compile(&*isa, &mut ControlPlane::default())
+                        .map_err(|e| CompileError::Codegen {
                             function: names[i].clone(),
-                            message: format!("inlining: {e:?}"),
-                        }
-                    })?;
-                }
-                ctx.compile(&*isa, &mut ControlPlane::default())
-                    .map_err(|e| CompileError::Codegen {
-                        function: names[i].clone(),
-                        message: format!("{:?}", e.inner),
-                    })?;
-                let code = ctx.compiled_code().expect("just compiled");
-                let body_offset = env.bodies[i].range().start as u32;
-                let function = CompiledFunction {
-                    bytes: code.code_buffer().to_vec(),
-                    // Every function's bytes (placement filler, then its code) start a
-                    // 64-byte cache line, so where its loops fall within fetch/µop-cache
-                    // lines depends on its own code only, not on the sizes of the
-                    // functions before it (with Cranelift's
-                    // preferred 32 bytes, the bench's interpreter kernel ran its
-                    // dispatch loop, identical to wasmtime's, 1.3x slower than
-                    // wasmtime, whose copy of the function started a line).
-                    alignment: u64::from(code.buffer.alignment).max(64),
-                    relocs: code
-                        .buffer
-                        .relocs()
-                        .iter()
-                        .map(|r| ModuleReloc::from_mach_reloc(r, &ctx.func, id))
-                        .collect(),
-                    traps: trap_records(code, body_offset, &inlined),
-                    calls: call_records(code, body_offset),
-                    entry_offset: 0,
+                            message: format!("{:?}", e.inner),
+                        })?;
+                    let code = ctx.compiled_code().expect("just compiled");
+                    let body_offset = env.bodies[i].range().start as u32;
+                    let function = CompiledFunction {
+                        bytes: code.code_buffer().to_vec(),
+                        // Every function's bytes (placement filler, then its code) start a
+                        // 64-byte cache line, so where its loops fall within fetch/µop-cache
+                        // lines depends on its own code only, not on the sizes of the
+                        // functions before it (with Cranelift's
+                        // preferred 32 bytes, the bench's interpreter kernel ran its
+                        // dispatch loop, identical to wasmtime's, 1.3x slower than
+                        // wasmtime, whose copy of the function started a line).
+                        alignment: u64::from(code.buffer.alignment).max(64),
+                        relocs: code
+                            .buffer
+                            .relocs()
+                            .iter()
+                            .map(|r| ModuleReloc::from_mach_reloc(r, &ctx.func, id))
+                            .collect(),
+                        traps: trap_records(code, body_offset, &inlined),
+                        calls: call_records(code, body_offset),
+                        entry_offset: 0,
+                    };
+                    let code_len = function.bytes.len() as u32;
+                    let call_returns: Vec<u32> =
+                        function.calls.iter().map(|c| c.return_offset).collect();
+                    let pad = placement::entry_padding(
+                        &code.bb_starts,
+                        &code.bb_edges,
+                        &call_returns,
+                        code_len,
+                    );
+                    Ok(function.with_entry_padding(id, pad))
                 };
-                let code_len = function.bytes.len() as u32;
-                let call_returns: Vec<u32> =
-                    function.calls.iter().map(|c| c.return_offset).collect();
-                let pad = placement::entry_padding(
-                    &code.bb_starts,
-                    &code.bb_edges,
-                    &call_returns,
-                    code_len,
-                );
-                Ok(function.with_entry_padding(id, pad))
+                (i, compile_one())
             },
         )
+        .collect();
+    // Back to index order; the first failing function by index is the one reported.
+    compiled.sort_unstable_by_key(|(i, _)| *i);
+    let compiled: Vec<CompiledFunction> = compiled
+        .into_iter()
+        .map(|(_, f)| f)
         .collect::<Result<_, CompileError>>()?;
 
     let mut functions = Vec::with_capacity(compiled.len());
