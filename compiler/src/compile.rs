@@ -151,7 +151,6 @@ fn check_code_limits(env: &ModuleEnv<'_>) -> Result<(), CompileError> {
     Ok(())
 }
 
-/// The size of a function body in bytes (local declarations and code).
 /// Defined-function indices, largest body first (ties in index order): started first,
 /// the longest compiles overlap the rest instead of finishing last on one core
 /// (wasi-libc's `printf_core` takes 9 of a small module's 14 ms).
@@ -161,6 +160,7 @@ fn largest_first(env: &ModuleEnv<'_>) -> Vec<usize> {
     order
 }
 
+/// The size of a function body in bytes (local declarations and code).
 fn body_size(body: &FunctionBody<'_>) -> usize {
     let range = body.range();
     (range.end - range.start) as usize

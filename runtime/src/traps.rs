@@ -353,33 +353,25 @@ extern "C" fn handle_signal(
             None => None,
         };
         if let Some(trap) = trap {
-            let info = match record {
-                Some(r) if r.inlined_callee != NOT_INLINED => {
-                    match code_registry::defined_function(pc, r.inlined_callee) {
-                        Some(callee) => TrapInfo {
-                            trap,
-                            function: Some(callee),
-                            wasm_offset: r.wasm_offset,
-                            inlined_at: Some((function, r.call_offset)),
-                            backtrace: None,
-                        },
-                        // Not expected; the call is still this function's own.
-                        None => TrapInfo {
-                            trap,
-                            function: Some(function),
-                            wasm_offset: r.call_offset,
-                            inlined_at: None,
-                            backtrace: None,
-                        },
-                    }
-                }
-                _ => TrapInfo {
-                    trap,
-                    function: Some(function),
-                    wasm_offset: record.map_or(function.wasm_offset, |r| r.wasm_offset),
-                    inlined_at: None,
-                    backtrace: None,
+            let inlined = record.filter(|r| r.inlined_callee != NOT_INLINED);
+            let (trapping, wasm_offset, inlined_at) = match inlined {
+                Some(r) => match code_registry::defined_function(pc, r.inlined_callee) {
+                    Some(callee) => (callee, r.wasm_offset, Some((function, r.call_offset))),
+                    // Not expected; the call is still this function's own.
+                    None => (function, r.call_offset, None),
                 },
+                None => (
+                    function,
+                    record.map_or(function.wasm_offset, |r| r.wasm_offset),
+                    None,
+                ),
+            };
+            let info = TrapInfo {
+                trap,
+                function: Some(trapping),
+                wasm_offset,
+                inlined_at,
+                backtrace: None,
             };
             // SAFETY: between the interrupted stack pointer and the guarded call's
             // entry lies this thread's live stack.

@@ -38,18 +38,8 @@ impl FuncTranslator<'_, '_> {
             BoundsChecks::Explicit => true,
         };
         if needs_check {
-            let length = self.builder.ins().load(
-                types::I64,
-                Region::Vmctx.flags(),
-                def,
-                MEMORY_LENGTH as i32,
-            );
             let access_end = self.builder.ins().iadd_imm_s(index, end as i64);
-            let out_of_bounds =
-                self.builder
-                    .ins()
-                    .icmp(IntCC::UnsignedGreaterThan, access_end, length);
-            self.trap_if(out_of_bounds, Trap::MemoryOutOfBounds);
+            self.trap_past_end(def, access_end);
         }
         let addr = self.builder.ins().iadd(base, index);
         match i32::try_from(offset) {
@@ -63,17 +53,23 @@ impl FuncTranslator<'_, '_> {
     /// in bounds (an empty range may start at the memory's end).
     pub(crate) fn checked_range(&mut self, memory: u32, start: Value, len: Value) -> Value {
         let (def, base) = self.memories[memory as usize];
+        // Both are below 2^32, so the sum cannot wrap.
+        let end = self.builder.ins().iadd(start, len);
+        self.trap_past_end(def, end);
+        self.builder.ins().iadd(base, start)
+    }
+
+    /// Traps with out-of-bounds if `end` (an exclusive 64-bit wasm address) lies past the
+    /// current length of the memory whose definition is at `def`.
+    fn trap_past_end(&mut self, def: Value, end: Value) {
         let length =
             self.builder
                 .ins()
                 .load(types::I64, Region::Vmctx.flags(), def, MEMORY_LENGTH as i32);
-        // Both are below 2^32, so the sum cannot wrap.
-        let end = self.builder.ins().iadd(start, len);
         let out_of_bounds = self
             .builder
             .ins()
             .icmp(IntCC::UnsignedGreaterThan, end, length);
         self.trap_if(out_of_bounds, Trap::MemoryOutOfBounds);
-        self.builder.ins().iadd(base, start)
     }
 }
